@@ -1,0 +1,101 @@
+/**
+ * The API contract: every call's request and response schema, validated at the door by every
+ * host (Electron IPC, browser host, CLI). One table; hosts only route.
+ */
+import { z } from 'zod';
+import { JobId, JobInfo, JobStarted, JobState } from './jobs';
+
+export * from './jobs';
+
+const finite = () => z.number().finite();
+
+export const BackendStatus = z.object({
+  name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  tfBackend: z.string(),
+  reason: z.string(),
+  skipped: z.array(z.object({ name: z.string(), why: z.string() })),
+  device: z.string(),
+});
+
+export const Status = z.object({
+  app: z.object({ name: z.string(), version: z.string() }),
+  backend: BackendStatus,
+  workspace: z.string(),
+  host: z.enum(['electron', 'web', 'cli']),
+  runtime: z.object({ node: z.string(), electron: z.string().nullable(), platform: z.string(), cpus: z.number() }),
+});
+export type Status = z.infer<typeof Status>;
+
+/** The core of the paper's 2-D experiment (math.md §3-4): EM with the empirical optimal score. */
+export const Gaussian2dDemoRequest = z
+  .object({
+    nTrain: z.number().int().min(2).max(10_000).default(100),
+    nSamples: z.number().int().min(1).max(100_000).default(1000),
+    mean: z.tuple([finite(), finite()]).default([-5, 5]),
+    variance: finite().positive().default(10),
+    T: finite().positive().max(50).default(5),
+    steps: z.number().int().min(1).max(100_000).default(1000),
+    delta: finite().positive().default(0.001),
+    seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(0),
+  })
+  .refine((r) => r.delta < r.T, { message: 'delta must be below T', path: ['delta'] });
+export type Gaussian2dDemoRequest = z.infer<typeof Gaussian2dDemoRequest>;
+
+export const Gaussian2dDemoResult = z.object({
+  train: z.array(z.tuple([z.number(), z.number()])),
+  samples: z.array(z.tuple([z.number(), z.number()])),
+  params: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  seconds: z.number(),
+});
+export type Gaussian2dDemoResult = z.infer<typeof Gaussian2dDemoResult>;
+
+const Empty = z.object({}).strict().default({});
+
+export const calls = {
+  status: { request: Empty, response: Status },
+  'jobs.list': { request: Empty, response: z.object({ jobs: z.array(JobInfo) }) },
+  'jobs.cancel': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState }) },
+  'jobs.result': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState, result: z.unknown() }) },
+  'demo.gaussian2d': { request: Gaussian2dDemoRequest, response: JobStarted },
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallRequest<N extends CallName> = z.input<Calls[N]['request']>;
+export type CallResponse<N extends CallName> = z.output<Calls[N]['response']>;
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}
+
+/** An error that crosses the wire: a code for programs, a message for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: 'bad-request' | 'unknown-call' | 'not-found' | 'failed' | 'unauthorised',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Validate a request; the message names each offending field. */
+export function parseRequest<N extends CallName>(name: N, raw: unknown): z.output<Calls[N]['request']> {
+  const result = calls[name].request.safeParse(raw ?? {});
+  if (!result.success) {
+    const detail = result.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : '(request)'}: ${i.message}`)
+      .join('; ');
+    throw new ApiError('bad-request', `${name}: invalid request: ${detail}`);
+  }
+  return result.data as z.output<Calls[N]['request']>;
+}
+
+/** Events and the client interface the renderer programs against, whatever the transport. */
+export interface ScoreScopeClient {
+  call<N extends CallName>(name: N, request?: CallRequest<N>): Promise<CallResponse<N>>;
+  onEvent(listener: (event: import('./jobs').JobEvent) => void): () => void;
+}
+
+export { ipcChannels } from './channels';

@@ -1,0 +1,41 @@
+/** Job records and job events: the one shape every host streams to every client. */
+import { z } from 'zod';
+
+export const JobId = z.string().min(1).max(64);
+export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobInfo = z.object({
+  id: JobId,
+  kind: z.string(),
+  title: z.string(),
+  state: JobState,
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+  /** Seconds left, estimated from the progress rate; null until there is a rate. */
+  etaSeconds: z.number().nonnegative().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** A message a person can act on, when state is failed. */
+  error: z.string().nullable(),
+});
+export type JobInfo = z.infer<typeof JobInfo>;
+
+export const JobStarted = z.object({ id: JobId, kind: z.string() });
+export type JobStarted = z.infer<typeof JobStarted>;
+
+export const JobEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('queued'), job: JobInfo }),
+  z.object({
+    type: z.literal('progress'),
+    id: JobId,
+    fraction: z.number().min(0).max(1),
+    message: z.string(),
+    etaSeconds: z.number().nonnegative().nullable(),
+  }),
+  z.object({ type: z.literal('done'), id: JobId, result: z.unknown() }),
+  z.object({ type: z.literal('failed'), id: JobId, error: z.string() }),
+  z.object({ type: z.literal('cancelled'), id: JobId }),
+]);
+export type JobEvent = z.infer<typeof JobEvent>;

@@ -1,0 +1,31 @@
+/**
+ * What a long computation sees of the job system: report progress, honour cancellation.
+ * Engine functions take a JobContext (or nothing) and stay free of hosts and transports.
+ */
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelled';
+  }
+}
+
+export interface JobContext {
+  /** fraction in [0, 1]; the host derives the ETA from successive calls. */
+  progress(fraction: number, message?: string): void;
+  /** Throws JobCancelled once cancellation was asked for; call it between steps. */
+  throwIfCancelled(): void;
+  /** Aborted when the job is cancelled; for streaming I/O (fetch, streams). */
+  readonly signal: AbortSignal;
+}
+
+/** A context for direct calls (tests, scripts): no progress, never cancelled. */
+export function detachedContext(onProgress?: (fraction: number, message?: string) => void): JobContext {
+  const controller = new AbortController();
+  return {
+    progress: (f, m) => onProgress?.(f, m),
+    throwIfCancelled: () => {
+      if (controller.signal.aborted) throw new JobCancelled();
+    },
+    signal: controller.signal,
+  };
+}

@@ -1,0 +1,87 @@
+/** The CLI's commands. Each is a thin shell over service calls; the science lives in the engine. */
+import type { Flags } from './cli-args';
+import type { Service } from './service';
+import { startWebHost } from './web';
+import { builtRendererDir } from './built-paths';
+import type { CallName } from '../contract';
+import { waitForJob } from './cli-jobs';
+
+export interface CommandContext {
+  args: string[];
+  flags: Flags;
+  json: boolean;
+  workspace: string;
+  /** The shared service, started on first use (the engine thread spins up then). */
+  service(host?: 'cli' | 'web'): Service;
+  /** One result: JSON with --json, else the human text. */
+  print(value: unknown, human?: string): void;
+  log(line: string): void;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  status: {
+    usage: 'status [--json]',
+    summary: 'app version, backend in use (and why better ones were skipped), device, workspace',
+    async run(ctx) {
+      const s = await ctx.service().call('status');
+      const skipped = s.backend.skipped.map((k) => `    ${k.name}: ${k.why}`).join('\n');
+      ctx.print(
+        { version: s.app.version, backend: s.backend.name, reason: s.backend.reason, skipped: s.backend.skipped,
+          device: s.backend.device, workspace: s.workspace, runtime: s.runtime },
+        `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nworkspace: ${s.workspace}`,
+      );
+      return 0;
+    },
+  },
+  serve: {
+    usage: 'serve [--port N] [--host 127.0.0.1]',
+    summary: 'serve the app to a browser (loopback by default, token-protected URL)',
+    async run(ctx) {
+      const port = ctx.flags.number('port');
+      const host = ctx.flags.string('host');
+      const service = ctx.service('web');
+      const web = await startWebHost({ service, rendererDir: builtRendererDir(), port, host });
+      const backend = await service.call('status');
+      ctx.log(`backend: ${backend.backend.name} (${backend.backend.reason})`);
+      ctx.log(`workspace: ${ctx.workspace}`);
+      if (ctx.json) ctx.print({ url: web.url, port: web.port });
+      else process.stdout.write(`ScoreScope is at ${web.url}\n(Ctrl-C stops it)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await web.close();
+      return 0;
+    },
+  },
+  demo: {
+    usage: 'demo [--steps K] [--seed S] [--delta D]',
+    summary: "the paper's 2-D experiment core: EM with the empirical optimal score of 100 points",
+    async run(ctx) {
+      const request = {
+        steps: ctx.flags.number('steps'),
+        seed: ctx.flags.number('seed'),
+        delta: ctx.flags.number('delta'),
+      };
+      const result = (await runJob(ctx, 'demo.gaussian2d', request)) as {
+        train: [number, number][]; samples: [number, number][]; seconds: number; backend: string;
+      };
+      ctx.print(result, `${result.samples.length} samples from ${result.train.length} training points in ${result.seconds.toFixed(2)} s on ${result.backend}`);
+      return 0;
+    },
+  },
+};
+
+/** Start a job call, show its progress on stderr, cancel it on Ctrl-C, return its result. */
+export async function runJob(ctx: CommandContext, call: CallName, request: unknown): Promise<unknown> {
+  const service = ctx.service();
+  const started = (await service.callUnknown(call, request)) as { id: string };
+  return waitForJob(service, started.id, (line) => process.stderr.write(line));
+}

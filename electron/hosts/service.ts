@@ -1,0 +1,92 @@
+/**
+ * The API behind every host: validates each request against the contract, answers it, and
+ * streams job events. Electron IPC, the browser host and the CLI all call `service.call`.
+ */
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import {
+  ApiError, calls, isCallName, parseRequest,
+  type CallName, type CallResponse, type Calls, type JobEvent, type Status,
+} from '../contract';
+import type { BackendName } from '../engine/backend';
+import { JobQueue } from './job-queue';
+import pkg from '../../package.json';
+import type { z } from 'zod';
+
+export interface ServiceOptions {
+  workspace: string;
+  backend?: BackendName;
+  host: Status['host'];
+}
+
+type Handlers = { [N in CallName]: (req: z.output<Calls[N]['request']>) => Promise<CallResponse<N>> };
+
+export interface Service {
+  call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>>;
+  /** Untyped entry for transports: unknown names and bad requests become ApiErrors. */
+  callUnknown(name: unknown, request: unknown): Promise<unknown>;
+  onEvent(listener: (e: JobEvent) => void): () => void;
+  readonly jobs: JobQueue;
+  readonly options: ServiceOptions;
+  close(): Promise<void>;
+}
+
+export function createService(options: ServiceOptions): Service {
+  mkdirSync(options.workspace, { recursive: true });
+  const jobs = new JobQueue(options.backend);
+
+  const startJob = async (kind: string, title: string, params: unknown) => {
+    const info = jobs.submit(kind, title, params);
+    return { id: info.id, kind };
+  };
+
+  const handlers: Handlers = {
+    status: async () => {
+      const backend = await jobs.backend();
+      return {
+        app: { name: 'ScoreScope', version: pkg.version },
+        backend,
+        workspace: options.workspace,
+        host: options.host,
+        runtime: {
+          node: process.versions.node,
+          electron: process.versions['electron'] ?? null,
+          platform: `${process.platform}-${process.arch}`,
+          cpus: cpus().length,
+        },
+      };
+    },
+    'jobs.list': async () => ({ jobs: jobs.list() }),
+    'jobs.cancel': async ({ id }) => {
+      const info = jobs.cancel(id);
+      if (!info) throw new ApiError('not-found', `no job with id ${id}`);
+      return { id, state: info.state };
+    },
+    'jobs.result': async ({ id }) => {
+      const e = jobs.get(id);
+      if (!e) throw new ApiError('not-found', `no job with id ${id}`);
+      return { id, state: e.info.state, result: e.result ?? null };
+    },
+    'demo.gaussian2d': (req) =>
+      startJob('demo.gaussian2d', `2-D empirical-score SDE (N=${req.nTrain}, ${req.steps} steps)`, req),
+  };
+
+  async function call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>> {
+    const req = parseRequest(name, request);
+    const handler = handlers[name] as (r: typeof req) => Promise<CallResponse<N>>;
+    const response = await handler(req);
+    return calls[name].response.parse(response) as CallResponse<N>;
+  }
+
+  return {
+    call,
+    async callUnknown(name, request) {
+      if (!isCallName(name)) throw new ApiError('unknown-call', `unknown call "${String(name)}"`);
+      return call(name, request);
+    },
+    onEvent: (l) => jobs.onEvent(l),
+    jobs,
+    options,
+    close: () => jobs.close(),
+  };
+}

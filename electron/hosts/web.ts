@@ -1,0 +1,161 @@
+/**
+ * Browser host (`scorescope serve`): serves the built renderer and the contract over a WebSocket,
+ * on loopback by default. A random token, printed in the URL, is required on every request
+ * (query `token`, header `x-scorescope-token`, or the cookie set on the first visit); the Host
+ * header must name this server, against DNS rebinding.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError } from '../contract';
+import type { Service } from './service';
+import { wireMessage, type WireRequest } from './wire';
+
+export interface WebHostOptions {
+  service: Service;
+  rendererDir: string;
+  port?: number;
+  host?: string;
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** Extra HTTP routes (images, exports) are added by later features through this table. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, service: Service) => Promise<boolean>;
+const routes: Route[] = [];
+export function addRoute(route: Route): void {
+  routes.push(route);
+}
+
+const mime: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wasm': 'application/wasm',
+  '.ico': 'image/x-icon', '.woff2': 'font/woff2',
+};
+
+function sameToken(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(req: IncomingMessage): string | undefined {
+  const m = /(?:^|;\s*)scorescope_token=([a-f0-9]+)/.exec(req.headers.cookie ?? '');
+  return m?.[1];
+}
+
+export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
+  const token = o.token ?? randomBytes(24).toString('hex');
+  const bindHost = o.host ?? '127.0.0.1';
+  const rendererDir = resolve(o.rendererDir);
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`the renderer is not built (no ${join(rendererDir, 'index.html')}): run \`npm run build\``);
+  }
+  let port = 0;
+
+  const hostAllowed = (req: IncomingMessage) => {
+    const h = (req.headers.host ?? '').toLowerCase();
+    if (bindHost !== '127.0.0.1' && bindHost !== 'localhost' && bindHost !== '::1') return true;
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h);
+  };
+  const authorised = (req: IncomingMessage, url: URL) =>
+    sameToken(url.searchParams.get('token') ?? undefined, token) ||
+    sameToken(req.headers['x-scorescope-token'] as string | undefined, token) ||
+    sameToken(cookieToken(req), token);
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!hostAllowed(req)) return void send(res, 403, 'forbidden host');
+      if (!authorised(req, url)) return void send(res, 401, 'missing or wrong token: open the URL that `scorescope serve` printed');
+      res.setHeader('Set-Cookie', `scorescope_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      for (const route of routes) if (await route(req, res, url, o.service)) return;
+      serveStatic(res, rendererDir, url.pathname);
+    })().catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, e instanceof Error ? e.message : String(e));
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws' || !hostAllowed(req) || !authorised(req, url)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.service));
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port ?? 0, bindHost, () => ok());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+function attach(ws: WebSocket, service: Service) {
+  const off = service.onEvent((event) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
+  });
+  ws.on('close', off);
+  ws.on('message', (data) => {
+    let msg: WireRequest;
+    try {
+      msg = wireMessage(String(data));
+    } catch (e) {
+      ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad-request', message: (e as Error).message } }));
+      return;
+    }
+    service.callUnknown(msg.call, msg.request).then(
+      (response) => ws.send(JSON.stringify({ id: msg.id, ok: true, response })),
+      (e: unknown) => {
+        const code = e instanceof ApiError ? e.code : 'failed';
+        const message = e instanceof Error ? e.message : String(e);
+        ws.send(JSON.stringify({ id: msg.id, ok: false, error: { code, message } }));
+      },
+    );
+  });
+}
+
+function send(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function serveStatic(res: ServerResponse, root: string, pathname: string) {
+  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  let file = join(root, rel);
+  if (!file.startsWith(root + sep) && file !== root) return send(res, 403, 'forbidden');
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  res.writeHead(200, {
+    'content-type': mime[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  createReadStream(file).pipe(res);
+}

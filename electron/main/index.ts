@@ -1,0 +1,95 @@
+/**
+ * Electron main process: a hardened window and the contract wired to ipcMain. The engine runs
+ * in a worker thread owned by the shared service, so the window never waits on it.
+ */
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiError, ipcChannels } from '../contract';
+import { createService, type Service } from '../hosts/service';
+import { resolveWorkspace } from '../workspace/paths';
+import { parseBackendName } from '../engine/backend';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+app.setName('ScoreScope');
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0) return process.argv[i + 1];
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: scorescope:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    title: 'ScoreScope',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  // No navigation away from the app and no new windows; external links open in the browser.
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  if (process.env['ELECTRON_RENDERER_URL']) void win.loadURL(process.env['ELECTRON_RENDERER_URL']);
+  else void win.loadFile(join(here, '../renderer/index.html'));
+  return win;
+}
+
+function wire(service: Service) {
+  ipcMain.handle(ipcChannels.call, async (_e, name: unknown, request: unknown) => {
+    try {
+      return { ok: true, response: await service.callUnknown(name, request) };
+    } catch (e) {
+      const code = e instanceof ApiError ? e.code : 'failed';
+      return { ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } };
+    }
+  });
+  service.onEvent((event) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send(ipcChannels.event, event);
+  });
+}
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  const service = createService({
+    workspace: resolveWorkspace(argValue('workspace')),
+    backend: parseBackendName(argValue('backend') ?? process.env['SCORESCOPE_BACKEND']),
+    host: 'electron',
+  });
+  wire(service);
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    void service.close().finally(() => app.quit());
+  });
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});

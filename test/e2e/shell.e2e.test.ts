@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screenshot, serve, type Served } from './harness';
+
+describe('app shell in Chromium against `scorescope serve`', () => {
+  let served: Served;
+  let browser: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    served = await serve();
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(served.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('shows the backend in use', async () => {
+    await page.getByTestId('backend-badge').getByText('wasm').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('backend-badge').getAttribute('title')).toMatch(/skipped/i);
+  });
+
+  it('runs the demo job and draws its scatter', async () => {
+    await page.getByTestId('demo-steps').fill('300');
+    await page.getByTestId('run-demo').click();
+    await page.locator('[data-testid=demo-result] canvas').first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=done]').first().waitFor();
+    expect(await page.getByTestId('demo-result').textContent()).toMatch(/1000 samples, 100 training points/);
+    await screenshot(page, 'shell-demo');
+  });
+
+  it('cancels a long job from the job tray', async () => {
+    await page.getByTestId('demo-steps').fill('100000');
+    await page.getByTestId('run-demo').click();
+    const running = page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=running]');
+    await running.first().waitFor({ timeout: 30_000 });
+    await running.first().getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=cancelled]').first().waitFor({ timeout: 10_000 });
+  });
+
+  it('switches theme and views without errors', async () => {
+    await page.getByRole('button', { name: /Dark|Light/ }).click();
+    await page.locator('[data-view=settings]').click();
+    await page.getByText('Workspace').first().waitFor();
+    expect(await page.locator('html').getAttribute('data-theme')).toMatch(/light|dark/);
+    const file = await screenshot(page, 'shell-settings');
+    expect(existsSync(file)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});

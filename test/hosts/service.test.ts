@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createService, type Service } from '../../electron/hosts/service';
+import { ApiError, type JobEvent } from '../../electron/contract';
+
+describe('service (shared by every host)', () => {
+  let service: Service;
+  let ws: string;
+  beforeAll(() => {
+    ws = mkdtempSync(join(tmpdir(), 'scorescope-ws-'));
+    service = createService({ workspace: ws, host: 'cli' });
+  });
+  afterAll(async () => {
+    await service.close();
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('reports the backend and why the better ones were skipped', async () => {
+    const s = await service.call('status');
+    expect(s.workspace).toBe(ws);
+    expect(s.backend.name).toBe('wasm');
+    expect(s.backend.skipped.map((k) => k.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    expect(s.app.name).toBe('ScoreScope');
+  });
+
+  it('rejects bad requests with a message naming the field', async () => {
+    await expect(service.call('demo.gaussian2d', { steps: -3 })).rejects.toThrow(/steps/);
+    await expect(service.call('demo.gaussian2d', { delta: 6, T: 5 })).rejects.toThrow(/delta must be below T/);
+    await expect(service.call('demo.gaussian2d', { variance: Number.NaN })).rejects.toBeInstanceOf(ApiError);
+    await expect(service.callUnknown('no.such.call', {})).rejects.toThrow(/unknown call/);
+  });
+
+  it('runs the demo job in the engine thread with progress, and returns samples', async () => {
+    const events: JobEvent[] = [];
+    const off = service.onEvent((e) => events.push(e));
+    const { id } = await service.call('demo.gaussian2d', { steps: 200, nSamples: 200 });
+    const { info, result } = await service.jobs.wait(id);
+    off();
+    expect(info.state).toBe('done');
+    const r = result as { samples: [number, number][]; train: [number, number][] };
+    expect(r.samples).toHaveLength(200);
+    expect(r.train).toHaveLength(100);
+    expect(events.some((e) => e.type === 'progress' && e.id === id && e.fraction > 0)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'done', id });
+    expect((await service.call('jobs.result', { id })).state).toBe('done');
+  });
+
+  it('cancels a running job within a step and a queued one at once', async () => {
+    const a = await service.call('demo.gaussian2d', { steps: 100_000, nSamples: 1000 });
+    const b = await service.call('demo.gaussian2d', { steps: 100_000 });
+    await new Promise<void>((resolve) => {
+      const off = service.onEvent((e) => {
+        if (e.type === 'progress' && e.id === a.id && e.fraction > 0) {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect((await service.call('jobs.cancel', { id: b.id })).state).toBe('cancelled');
+    const t0 = performance.now();
+    await service.call('jobs.cancel', { id: a.id });
+    const { info } = await service.jobs.wait(a.id);
+    expect(info.state).toBe('cancelled');
+    expect(performance.now() - t0).toBeLessThan(5000); // generous: one step is milliseconds
+    const list = await service.call('jobs.list');
+    expect(list.jobs.find((j) => j.id === b.id)?.state).toBe('cancelled');
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { request } from 'node:http';
+import { createService, type Service } from '../../electron/hosts/service';
+import { startWebHost, type WebHost } from '../../electron/hosts/web';
+
+function call(ws: WebSocket, id: number, name: string, request: unknown): Promise<{ ok: boolean; response?: unknown; error?: { message: string } }> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const m = JSON.parse(String(data)) as { id?: number };
+      if (m.id === id) {
+        ws.off('message', onMessage);
+        resolve(m as never);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, call: name, request }));
+  });
+}
+
+describe('browser host', () => {
+  let service: Service;
+  let web: WebHost;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scorescope-web-'));
+    mkdirSync(join(dir, 'renderer'));
+    writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>ScoreScope</title>');
+    service = createService({ workspace: join(dir, 'ws'), host: 'web' });
+    web = await startWebHost({ service, rendererDir: join(dir, 'renderer') });
+  });
+  afterAll(async () => {
+    await web.close();
+    await service.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('binds to loopback and prints a tokenised URL', () => {
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[a-f0-9]{48}$/);
+  });
+
+  it('refuses requests without the token, serves with it, and then trusts the cookie', async () => {
+    const base = `http://127.0.0.1:${web.port}`;
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(`${base}/?token=wrong`)).status).toBe(401);
+    const ok = await fetch(web.url);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('ScoreScope');
+    const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${base}/assets/x.js`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/../../etc/passwd`, { headers: { cookie } })).status).not.toBe(500);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: web.port, path: `/?token=${web.token}`, headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it('answers contract calls over the WebSocket and rejects a socket without token', async () => {
+    await expect(new Promise((resolve, reject) => {
+      const bad = new WebSocket(`ws://127.0.0.1:${web.port}/ws`);
+      bad.on('open', () => resolve('open'));
+      bad.on('error', reject);
+    })).rejects.toThrow(/401/);
+    const ws = new WebSocket(`ws://127.0.0.1:${web.port}/ws?token=${web.token}`);
+    await new Promise((r) => ws.on('open', r));
+    const status = await call(ws, 1, 'status', {});
+    expect(status.ok).toBe(true);
+    expect((status.response as { host: string }).host).toBe('web');
+    const bad = await call(ws, 2, 'demo.gaussian2d', { steps: 'many' });
+    expect(bad.ok).toBe(false);
+    expect(bad.error?.message).toMatch(/steps/);
+    ws.close();
+  });
+});
