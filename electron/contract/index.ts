@@ -4,8 +4,14 @@
  */
 import { z } from 'zod';
 import { JobId, JobInfo, JobStarted, JobState } from './jobs';
+import { datasetCalls } from './datasets';
+import { samplingCalls } from './sampling';
+import { auditCalls } from './audit';
 
 export * from './jobs';
+export * from './datasets';
+export * from './sampling';
+export * from './audit';
 
 const finite = () => z.number().finite();
 
@@ -50,14 +56,22 @@ export const Gaussian2dDemoResult = z.object({
 });
 export type Gaussian2dDemoResult = z.infer<typeof Gaussian2dDemoResult>;
 
-const Empty = z.object({}).strict().default({});
+export const Empty = z.object({}).strict().default({});
 
-export const calls = {
+/** Calls of the shell itself; each feature adds its own table in its own module. */
+export const coreCalls = {
   status: { request: Empty, response: Status },
   'jobs.list': { request: Empty, response: z.object({ jobs: z.array(JobInfo) }) },
   'jobs.cancel': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState }) },
   'jobs.result': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState, result: z.unknown() }) },
   'demo.gaussian2d': { request: Gaussian2dDemoRequest, response: JobStarted },
+} as const;
+
+export const calls = {
+  ...coreCalls,
+  ...datasetCalls,
+  ...samplingCalls,
+  ...auditCalls,
 } as const;
 
 export type Calls = typeof calls;

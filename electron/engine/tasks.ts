@@ -6,10 +6,16 @@ import type { JobContext } from './jobs';
 import { gaussian2dDemo } from './experiments/gaussian2d-demo';
 import { Gaussian2dDemoRequest } from '../contract';
 
-type Task = (params: unknown, ctx: JobContext) => Promise<unknown>;
+import type { Task } from './tasks/types';
+import { datasetTasks } from './tasks/datasets';
+import { samplingTasks } from './tasks/sampling';
+import { auditTasks } from './tasks/audit';
 
 const tasks: Record<string, Task> = {
   'demo.gaussian2d': async (params, ctx) => gaussian2dDemo(Gaussian2dDemoRequest.parse(params), ctx),
+  ...datasetTasks,
+  ...samplingTasks,
+  ...auditTasks,
 };
 
 export function taskKinds(): string[] {

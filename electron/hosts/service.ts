@@ -11,7 +11,10 @@ import {
 import type { BackendName } from '../engine/backend';
 import { JobQueue } from './job-queue';
 import pkg from '../../package.json';
-import type { z } from 'zod';
+import type { HandlerContext, HandlerTable } from './handlers/types';
+import { datasetHandlers } from './handlers/datasets';
+import { samplingHandlers } from './handlers/sampling';
+import { auditHandlers } from './handlers/audit';
 
 export interface ServiceOptions {
   workspace: string;
@@ -19,7 +22,7 @@ export interface ServiceOptions {
   host: Status['host'];
 }
 
-type Handlers = { [N in CallName]: (req: z.output<Calls[N]['request']>) => Promise<CallResponse<N>> };
+type Handlers = HandlerTable<Calls>;
 
 export interface Service {
   call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>>;
@@ -35,10 +38,11 @@ export function createService(options: ServiceOptions): Service {
   mkdirSync(options.workspace, { recursive: true });
   const jobs = new JobQueue(options.backend);
 
-  const startJob = async (kind: string, title: string, params: unknown) => {
+  const startJob = (kind: string, title: string, params: unknown) => {
     const info = jobs.submit(kind, title, params);
     return { id: info.id, kind };
   };
+  const context: HandlerContext = { workspace: options.workspace, jobs, startJob };
 
   const handlers: Handlers = {
     status: async () => {
@@ -67,14 +71,17 @@ export function createService(options: ServiceOptions): Service {
       if (!e) throw new ApiError('not-found', `no job with id ${id}`);
       return { id, state: e.info.state, result: e.result ?? null };
     },
-    'demo.gaussian2d': (req) =>
+    'demo.gaussian2d': async (req) =>
       startJob('demo.gaussian2d', `2-D empirical-score SDE (N=${req.nTrain}, ${req.steps} steps)`, req),
+    ...datasetHandlers,
+    ...samplingHandlers,
+    ...auditHandlers,
   };
 
   async function call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>> {
     const req = parseRequest(name, request);
-    const handler = handlers[name] as (r: typeof req) => Promise<CallResponse<N>>;
-    const response = await handler(req);
+    const handler = handlers[name] as (r: typeof req, c: HandlerContext) => Promise<CallResponse<N>>;
+    const response = await handler(req, context);
     return calls[name].response.parse(response) as CallResponse<N>;
   }
 

@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../contract';
 import type { Service } from './service';
 import { wireMessage, type WireRequest } from './wire';
+import { resolveResource, resourceSegments } from './resources';
 
 export interface WebHostOptions {
   service: Service;
@@ -29,12 +30,6 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-/** Extra HTTP routes (images, exports) are added by later features through this table. */
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, service: Service) => Promise<boolean>;
-const routes: Route[] = [];
-export function addRoute(route: Route): void {
-  routes.push(route);
-}
 
 const mime: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -79,7 +74,19 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       if (!hostAllowed(req)) return void send(res, 403, 'forbidden host');
       if (!authorised(req, url)) return void send(res, 401, 'missing or wrong token: open the URL that `scorescope serve` printed');
       res.setHeader('Set-Cookie', `scorescope_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
-      for (const route of routes) if (await route(req, res, url, o.service)) return;
+      const segments = resourceSegments(url.pathname, '/res/');
+      if (segments) {
+        const r = await resolveResource(segments, url.searchParams, o.service.options.workspace);
+        if (!r) return void send(res, 404, `not found: ${url.pathname}`);
+        res.writeHead(200, {
+          'content-type': r.contentType,
+          'content-length': r.body.byteLength,
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+          ...(r.filename ? { 'content-disposition': `attachment; filename="${r.filename.replace(/[^\w.-]/g, '_')}"` } : {}),
+        });
+        return void res.end(r.body);
+      }
       serveStatic(res, rendererDir, url.pathname);
     })().catch((e: unknown) => {
       if (!res.headersSent) send(res, 500, e instanceof Error ? e.message : String(e));

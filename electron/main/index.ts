@@ -2,7 +2,8 @@
  * Electron main process: a hardened window and the contract wired to ipcMain. The engine runs
  * in a worker thread owned by the shared service, so the window never waits on it.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { resolveResource, resourceSegments } from '../hosts/resources';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, ipcChannels } from '../contract';
@@ -12,6 +13,7 @@ import { parseBackendName } from '../engine/backend';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 app.setName('ScoreScope');
+protocol.registerSchemesAsPrivileged([{ scheme: 'scorescope', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,7 +26,7 @@ const CSP = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob: scorescope:",
-  "connect-src 'self'",
+  "connect-src 'self' scorescope:",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
@@ -81,6 +83,14 @@ void app.whenReady().then(() => {
     host: 'electron',
   });
   wire(service);
+  // Images and exports: the same resources the browser host serves at /res/.
+  protocol.handle('scorescope', async (request) => {
+    const url = new URL(request.url);
+    const segments = url.host === 'res' ? resourceSegments(url.pathname, '/') : null;
+    const r = segments && (await resolveResource(segments, url.searchParams, service.options.workspace));
+    if (!r) return new Response('not found', { status: 404 });
+    return new Response(new Uint8Array(r.body), { headers: { 'content-type': r.contentType } });
+  });
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

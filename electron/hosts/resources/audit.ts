@@ -1,0 +1,4 @@
+/** Resources of the audit feature, keyed by the first path segment after res/. */
+import type { ResourceResolver } from './types';
+
+export const auditResources: Record<string, ResourceResolver> = {};
