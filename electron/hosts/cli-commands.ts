@@ -1,28 +1,13 @@
 /** The CLI's commands. Each is a thin shell over service calls; the science lives in the engine. */
-import type { Flags } from './cli-args';
-import type { Service } from './service';
 import { startWebHost } from './web';
 import { builtRendererDir } from './built-paths';
-import type { CallName } from '../contract';
-import { waitForJob } from './cli-jobs';
+import type { Command } from './commands/types';
+import { runJob } from './commands/run-job';
+import { datasetCommands } from './commands/datasets';
+import { samplingCommands } from './commands/sampling';
+import { auditCommands } from './commands/audit';
 
-export interface CommandContext {
-  args: string[];
-  flags: Flags;
-  json: boolean;
-  workspace: string;
-  /** The shared service, started on first use (the engine thread spins up then). */
-  service(host?: 'cli' | 'web'): Service;
-  /** One result: JSON with --json, else the human text. */
-  print(value: unknown, human?: string): void;
-  log(line: string): void;
-}
-
-export interface Command {
-  usage: string;
-  summary: string;
-  run(ctx: CommandContext): Promise<number>;
-}
+export type { Command, CommandContext } from './commands/types';
 
 export const commands: Record<string, Command> = {
   status: {
@@ -77,11 +62,8 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  ...datasetCommands,
+  ...samplingCommands,
+  ...auditCommands,
 };
 
-/** Start a job call, show its progress on stderr, cancel it on Ctrl-C, return its result. */
-export async function runJob(ctx: CommandContext, call: CallName, request: unknown): Promise<unknown> {
-  const service = ctx.service();
-  const started = (await service.callUnknown(call, request)) as { id: string };
-  return waitForJob(service, started.id, (line) => process.stderr.write(line));
-}

@@ -1,0 +1,111 @@
+/**
+ * Runs on disk: `<workspace>/runs/<id>/run.json` plus the run's files (samples.npz, metrics.json,
+ * figures...). A run is assembled in a temporary folder and renamed into place, so a crash never
+ * leaves a half run that looks complete. Sampling runs, experiments and audits all live here.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeDirAtomic, withTempDir } from './atomic';
+
+export interface RunManifest {
+  id: string;
+  /** 'sample', 'experiment:<name>', 'audit', ... */
+  kind: string;
+  title: string;
+  created: string;
+  /** Every parameter needed to repeat the run, seed included. */
+  params: Record<string, unknown>;
+  /** Backend name and device; versions of the app, tfjs and runtime. */
+  environment: Record<string, unknown>;
+  /** Seconds spent, by phase. */
+  timings: Record<string, number>;
+  /** Headline numbers for lists and the CLI's --json. */
+  summary: Record<string, unknown>;
+  /** Files in the run folder besides run.json. */
+  files: string[];
+}
+
+export type RunContent = Omit<RunManifest, 'id' | 'created' | 'files'>;
+
+const ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}-[0-9a-f]{6}$/;
+
+export function runsDirectory(workspace: string): string {
+  return join(workspace, 'runs');
+}
+
+export function newRunId(kind: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug = kind.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run';
+  return `${stamp}-${slug}-${randomBytes(3).toString('hex')}`;
+}
+
+export function isRunId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+export function runDirectory(workspace: string, id: string): string {
+  if (!isRunId(id)) throw new Error(`"${id}" is not a run id`);
+  return join(runsDirectory(workspace), id);
+}
+
+/**
+ * Creates a run: `write(dir)` puts the run's files in a temporary folder and returns the
+ * manifest content; then run.json is written and the folder renamed to runs/<id>.
+ */
+export async function saveRun(
+  workspace: string,
+  kind: string,
+  write: (dir: string) => Promise<RunContent>,
+): Promise<RunManifest> {
+  const id = newRunId(kind);
+  return withTempDir(runsDirectory(workspace), async (tmp) => {
+    const content = await write(tmp);
+    const files = (await readdir(tmp)).filter((f) => f !== 'run.json' && !f.startsWith('.')).sort();
+    const manifest: RunManifest = { id, created: new Date().toISOString(), ...content, kind: content.kind, files };
+    await writeFile(join(tmp, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { into: join(runsDirectory(workspace), id), value: manifest };
+  });
+}
+
+export async function readRun(workspace: string, id: string): Promise<RunManifest> {
+  const file = join(runDirectory(workspace, id), 'run.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`no run "${id}" in ${runsDirectory(workspace)}`);
+  }
+  try {
+    return JSON.parse(text) as RunManifest;
+  } catch {
+    throw new Error(`${file}: not valid JSON`);
+  }
+}
+
+/** All complete runs, newest first; folders without a readable run.json are skipped. */
+export async function listRuns(workspace: string): Promise<RunManifest[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDirectory(workspace));
+  } catch {
+    return [];
+  }
+  const runs: RunManifest[] = [];
+  for (const name of names.filter(isRunId)) {
+    try {
+      runs.push(await readRun(workspace, name));
+    } catch {
+      /* not a complete run */
+    }
+  }
+  return runs.sort((a, b) => b.id.localeCompare(a.id));
+}
+
+export async function removeRun(workspace: string, id: string): Promise<void> {
+  const dir = runDirectory(workspace, id);
+  await stat(dir).catch(() => {
+    throw new Error(`no run "${id}" in ${runsDirectory(workspace)}`);
+  });
+  await removeDirAtomic(dir);
+}
