@@ -14,6 +14,7 @@ import { ApiError } from '../contract';
 import type { Service } from './service';
 import { wireMessage, type WireRequest } from './wire';
 import { resolveResource, resourceSegments } from './resources';
+import { receiveUpload } from './uploads';
 
 export interface WebHostOptions {
   service: Service;
@@ -74,6 +75,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       if (!hostAllowed(req)) return void send(res, 403, 'forbidden host');
       if (!authorised(req, url)) return void send(res, 401, 'missing or wrong token: open the URL that `scorescope serve` printed');
       res.setHeader('Set-Cookie', `scorescope_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      const upload = resourceSegments(url.pathname, '/upload/');
+      if (upload) {
+        if (req.method !== 'PUT') return void send(res, 405, 'use PUT');
+        const saved = await receiveUpload(req, o.service.options.workspace, upload);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(saved));
+      }
       const segments = resourceSegments(url.pathname, '/res/');
       if (segments) {
         const r = await resolveResource(segments, url.searchParams, o.service.options.workspace);

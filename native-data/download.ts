@@ -1,0 +1,111 @@
+/**
+ * Downloads a file over http(s) with progress, cancellation and MD5 verification. The data goes
+ * to a temporary name beside `dest` and is renamed into place only once complete and verified.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import http from 'node:http';
+import https from 'node:https';
+import { DataError } from './errors';
+
+export const CIFAR10_DOWNLOADS = {
+  binary: { url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530', file: 'cifar-10-binary.tar.gz' },
+  python: { url: 'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz', md5: 'c58f30108f718f92721af3b95e74349a', file: 'cifar-10-python.tar.gz' },
+} as const;
+
+export interface DownloadOptions {
+  /** Hex MD5 the content must have (checked before the file appears at dest). */
+  readonly expectedMd5?: string;
+  /** Called as bytes arrive; total is null when the server sends no length. */
+  readonly onProgress?: (received: number, total: number | null) => void;
+  readonly signal?: AbortSignal;
+  readonly maxRedirects?: number;
+}
+
+export interface DownloadResult {
+  readonly bytes: number;
+  readonly md5: string;
+}
+
+function get(url: string, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
+    if (!lib) return reject(new DataError(url, `unsupported URL scheme ${u.protocol} (expected http or https)`));
+    const req = lib.get(u, { signal, headers: { 'user-agent': 'scorescope' } }, resolve);
+    req.on('error', reject);
+  });
+}
+
+export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  let current = url;
+  let res: http.IncomingMessage;
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await get(current, opts.signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError' || e instanceof DataError) throw e;
+      throw new DataError(current, `download failed (${(e as Error).message})`);
+    }
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.resume();
+      if (hops >= (opts.maxRedirects ?? 5)) throw new DataError(url, 'too many redirects');
+      current = new URL(res.headers.location, current).toString();
+      continue;
+    }
+    if (status !== 200) {
+      res.resume();
+      throw new DataError(current, `download failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+    }
+    break;
+  }
+  const lengthHeader = res.headers['content-length'];
+  const total = lengthHeader !== undefined ? Number(lengthHeader) : null;
+  const part = join(dirname(dest), `.${basename(dest)}.part-${randomBytes(4).toString('hex')}`);
+  const md5 = createHash('md5');
+  let received = 0;
+  const fh = await open(part, 'w');
+  let ok = false;
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      md5.update(chunk);
+      received += chunk.length;
+      let off = 0;
+      while (off < chunk.length) off += (await fh.write(chunk, off)).bytesWritten;
+      opts.onProgress?.(received, total);
+    }
+    if (total !== null && received !== total) throw new DataError(current, `download incomplete: got ${received} of ${total} bytes`);
+    await fh.sync();
+    ok = true;
+  } catch (e) {
+    if ((e as Error).name === 'AbortError' || e instanceof DataError) throw e;
+    throw new DataError(current, `download failed (${(e as Error).message})`);
+  } finally {
+    await fh.close();
+    if (!ok) await rm(part, { force: true });
+  }
+  const digest = md5.digest('hex');
+  if (opts.expectedMd5 && digest !== opts.expectedMd5.toLowerCase()) {
+    await rm(part, { force: true });
+    throw new DataError(url, `checksum mismatch: expected MD5 ${opts.expectedMd5.toLowerCase()}, got ${digest} (corrupt or different file; nothing was saved)`);
+  }
+  await rename(part, dest);
+  return { bytes: received, md5: digest };
+}
+
+/**
+ * Downloads an official CIFAR-10 archive into `destDir` (default URL and MD5; the URL can be
+ * overridden, e.g. for a mirror). Returns the path of the verified archive.
+ */
+export async function downloadCifar10(
+  variant: keyof typeof CIFAR10_DOWNLOADS,
+  destDir: string,
+  opts: Omit<DownloadOptions, 'expectedMd5'> & { url?: string; expectedMd5?: string } = {},
+): Promise<string> {
+  const d = CIFAR10_DOWNLOADS[variant];
+  const dest = join(destDir, d.file);
+  await downloadFile(opts.url ?? d.url, dest, { ...opts, expectedMd5: opts.expectedMd5 ?? d.md5 });
+  return dest;
+}

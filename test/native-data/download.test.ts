@@ -1,0 +1,95 @@
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DataError, downloadCifar10, downloadFile } from '../../native-data';
+import { MINI, tempDir } from './fixtures';
+
+let dir = '';
+let cleanup = async () => {};
+let server: http.Server;
+let base = '';
+let miniMd5 = '';
+let miniSize = 0;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  miniMd5 = createHash('md5').update(await readFile(MINI)).digest('hex');
+  miniSize = (await stat(MINI)).size;
+  server = http.createServer((req, res) => {
+    if (req.url === '/cifar10-mini-bin.tar.gz') {
+      res.writeHead(200, { 'content-length': miniSize, 'content-type': 'application/gzip' });
+      createReadStream(MINI).pipe(res);
+    } else if (req.url === '/moved') {
+      res.writeHead(302, { location: '/cifar10-mini-bin.tar.gz' });
+      res.end();
+    } else if (req.url === '/slow') {
+      res.writeHead(200, { 'content-length': 1_000_000 });
+      res.write(Buffer.alloc(1000)); // then stalls: only cancellation ends it
+    } else {
+      res.writeHead(404);
+      res.end('no');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await cleanup();
+});
+
+describe('downloadFile (local server on 127.0.0.1)', () => {
+  it('downloads with progress and a matching MD5', async () => {
+    const dest = join(dir, 'mini.tar.gz');
+    const seen: number[] = [];
+    const r = await downloadFile(`${base}/cifar10-mini-bin.tar.gz`, dest, {
+      expectedMd5: miniMd5,
+      onProgress: (got, total) => {
+        expect(total).toBe(miniSize);
+        seen.push(got);
+      },
+    });
+    expect(r).toEqual({ bytes: miniSize, md5: miniMd5 });
+    expect(seen.at(-1)).toBe(miniSize);
+    expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!)).toBe(true);
+    expect(Buffer.compare(await readFile(dest), await readFile(MINI))).toBe(0);
+  });
+
+  it('follows redirects', async () => {
+    const dest = join(dir, 'moved.tar.gz');
+    expect((await downloadFile(`${base}/moved`, dest)).md5).toBe(miniMd5);
+  });
+
+  it('a wrong checksum is a DataError and leaves no file', async () => {
+    const d = join(dir, 'wrong');
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+    const err = await downloadFile(`${base}/cifar10-mini-bin.tar.gz`, join(d, 'x.tar.gz'), { expectedMd5: 'c32a1d4ab5d03f1284b67883e8d87530' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).problem).toMatch(`checksum mismatch: expected MD5 c32a1d4ab5d03f1284b67883e8d87530, got ${miniMd5}`);
+    expect(await readdir(d)).toEqual([]);
+  });
+
+  it('downloadCifar10 checks the official MD5 by default (URL overridden to the local server)', async () => {
+    const d = join(dir, 'official');
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+    await expect(downloadCifar10('binary', d, { url: `${base}/cifar10-mini-bin.tar.gz` })).rejects.toThrow(/expected MD5 c32a1d4ab5d03f1284b67883e8d87530/);
+    expect(await readdir(d)).toEqual([]);
+    const ok = await downloadCifar10('binary', d, { url: `${base}/cifar10-mini-bin.tar.gz`, expectedMd5: miniMd5 });
+    expect(ok).toBe(join(d, 'cifar-10-binary.tar.gz'));
+  });
+
+  it('HTTP errors and cancellation', async () => {
+    await expect(downloadFile(`${base}/missing`, join(dir, 'm'))).rejects.toThrow(/HTTP 404/);
+    const d = join(dir, 'cancel');
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+    const ac = new AbortController();
+    const p = downloadFile(`${base}/slow`, join(d, 's'), { signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(p).rejects.toThrow(/abort/i);
+    expect(await readdir(d)).toEqual([]);
+  });
+});
