@@ -1,0 +1,88 @@
+/**
+ * Seconds per sampler step of the empirical score s_N (math.md §3) at CIFAR size:
+ * B = 64 queries, D = 3072, N = 50 000 and N = 10 000 (random data in [-1, 1]: the cost does not
+ * depend on the values, and subnormal weights are clamped to 0 anyway).
+ * GFLOP/s counts the two products, 2 * B * N * D * 2 flops per score evaluation.
+ * Env: SCORESCOPE_BENCH_CHUNKS=1024,4096 sweeps chunk sizes (default: the score's default);
+ * SCORESCOPE_BENCH_N=10000 picks N. Times are best-of-3..5 (the machine may be shared).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../electron/engine/backend';
+import { empiricalScore } from '../electron/engine/scores/empirical';
+import { createNoise } from '../electron/engine/noise';
+import { sampleEulerMaruyama } from '../electron/engine/samplers/sde';
+
+const B = 64;
+const D = 3072;
+
+function randomData(N: number, seed: number): Float32Array {
+  // a cheap xorshift fill: 150M values through Box–Muller would dominate the set-up time
+  const out = new Float32Array(N * D);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = (s >>> 0) / 2147483648 - 1;
+  }
+  return out;
+}
+
+function heapMB(): string {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
+  return backend.wasm ? `${(backend.wasm.HEAPU8.length / 1e6).toFixed(0)} MB wasm heap` : `${tf.memory().numBytes / 1e6} MB in tensors`;
+}
+
+/** Best-of-`reps` wall time of f in seconds (the machine may be shared: the minimum is the cleanest). */
+function bestOf(reps: number, f: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+async function benchOne(N: number, chunkSize: number | undefined, values: Float32Array): Promise<void> {
+  const gflop = (2 * B * N * D * 2) / 1e9;
+  const label = `N=${N} chunk=${chunkSize ?? 'default'}`;
+  let t0 = performance.now();
+  const score = empiricalScore({ values: values.subarray(0, N * D), rows: N, cols: D }, chunkSize ? { chunkSize } : {});
+  const build = (performance.now() - t0) / 1000;
+  const x = createNoise(1, 0).normal([B, D]) as tf.Tensor2D;
+  const reps = N > 20_000 ? 3 : 5;
+  try {
+    score.at(1, x).dispose(); // warm-up
+    // t = 1: dense weights (both products run in full); t = 0.01: nearly one-hot weights, the
+    // second product is skipped or gathered (GFLOP/s there is "effective", counted as dense)
+    for (const t of [1, 0.01]) {
+      const sec = bestOf(reps, () => {
+        const s = score.at(t, x);
+        s.dataSync();
+        s.dispose();
+      });
+      console.log(`  ${label} t=${t}: ${sec.toFixed(3)} s per score evaluation, ${(gflop / sec).toFixed(1)} GFLOP/s (${gflop.toFixed(1)} GFLOP)`);
+    }
+    // full Euler–Maruyama steps (score + JS noise + update) in the dense regime, as the sampler runs them
+    const grid = Float64Array.of(1, 0.95, 0.9);
+    const perStep = bestOf(reps - 1, () => {
+      const y = sampleEulerMaruyama(score, x, grid, createNoise(2, 1));
+      y.dataSync();
+      y.dispose();
+    }) / (grid.length - 1);
+    console.log(`  ${label}: ${perStep.toFixed(3)} s per Euler–Maruyama step (dense), ${(gflop / perStep).toFixed(1)} GFLOP/s; set-up ${build.toFixed(1)} s; ${heapMB()}`);
+  } finally {
+    x.dispose();
+    score.dispose();
+  }
+}
+
+export default async function run(): Promise<void> {
+  const info = await initBackend();
+  console.log(`backend ${info.name} (${info.device}); B=${B}, D=${D}`);
+  const chunks = process.env['SCORESCOPE_BENCH_CHUNKS']?.split(',').map(Number) ?? [undefined];
+  const sizes = (process.env['SCORESCOPE_BENCH_N'] ?? '50000,10000').split(',').map(Number);
+  const values = randomData(Math.max(...sizes), 7);
+  for (const N of sizes) for (const c of chunks) await benchOne(N, c, values);
+}

@@ -1,0 +1,10 @@
+export { gaussian2d, resolveGaussian2dParams, gaussian2dTrainingSet } from './gaussian2d';
+export type { Gaussian2dParams, Gaussian2dResult, Gaussian2dRun } from './gaussian2d';
+export { scoreErrorVsN, resolveScoreErrorParams, fitLine } from './score-error';
+export type { ScoreErrorParams, ScoreErrorResult } from './score-error';
+export { deltaSweep } from './delta-sweep';
+export type { DeltaSweepParams, DeltaSweepPoint, DeltaSweepResult } from './delta-sweep';
+export { cifarEmpirical } from './cifar-empirical';
+export type { CifarEmpiricalParams, CifarEmpiricalResult } from './cifar-empirical';
+export { exactNearestTwo, searchNearestTwo, summariseMemorisation, axisVariance, median, MEMORISATION_RATIO } from './nearest';
+export type { NearestTwo, NearestTwoResult, MemorisationSummary } from './nearest';

@@ -1,0 +1,79 @@
+/**
+ * A reference set uploaded once, in column chunks stored as Y^T [d, size], so every product
+ * Q @ Y^T is a plain (non-transposed) matMul: on wasm that ran about 9x faster here than
+ * matMul(Q, Y, false, true). Squared row norms are kept in float64 on the CPU.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { squaredNorms } from './exact';
+import type { ReferenceSet } from './types';
+
+export interface ReferenceChunk {
+  /** First reference row in this chunk. */
+  start: number;
+  size: number;
+  /** Y^T for rows start..start+size-1: [d, size]. */
+  transposed: tf.Tensor2D;
+}
+
+export const defaultChunkSize = 4096;
+
+export class TfjsReferenceSet implements ReferenceSet {
+  readonly chunks: ReferenceChunk[] = [];
+  /** ||y_i||^2 in float64, [n], and their maximum. */
+  readonly norms: Float64Array;
+  readonly normMax: number;
+  private disposed = false;
+
+  constructor(
+    readonly data: Float32Array,
+    readonly n: number,
+    readonly d: number,
+    chunkSize: number,
+  ) {
+    this.norms = squaredNorms(data, n, d);
+    let max = 0;
+    for (const v of this.norms) max = Math.max(max, v);
+    this.normMax = max;
+    try {
+      for (let start = 0; start < n; start += chunkSize) {
+        const size = Math.min(chunkSize, n - start);
+        const rows = data.subarray(start * d, (start + size) * d);
+        const transposed = tf.tidy(() => tf.transpose(tf.tensor2d(rows, [size, d]))) as tf.Tensor2D;
+        this.chunks.push({ start, size, transposed });
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Throws if the tensors were already released. */
+  assertLive(): void {
+    if (this.disposed) throw new Error('neighbour search: the reference set was disposed');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const c of this.chunks) c.transposed.dispose();
+    this.chunks.length = 0;
+  }
+}
+
+/** Validates the shape and uploads [n, d] rows (pixels in [0, 1]) in chunks of `chunkSize` rows. */
+export function createReferenceSet(
+  data: Float32Array,
+  n: number,
+  d: number,
+  opts: { chunkSize?: number } = {},
+): TfjsReferenceSet {
+  const chunkSize = opts.chunkSize ?? defaultChunkSize;
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) {
+    throw new Error(`createReferenceSet: n and d must be positive integers, got n=${n}, d=${d}`);
+  }
+  if (data.length !== n * d) {
+    throw new Error(`createReferenceSet: expected ${n} rows x ${d} values = ${n * d}, found ${data.length} values`);
+  }
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`createReferenceSet: chunkSize must be a positive integer, got ${chunkSize}`);
+  return new TfjsReferenceSet(data, n, d, chunkSize);
+}

@@ -1,0 +1,5 @@
+export type { Score, DenoisingScore } from './score';
+export { hasDenoiser, scoreFromDenoised } from './score';
+export type { EmpiricalScore, EmpiricalScoreOptions, DataMatrix, TopWeights, Neighbours } from './empirical';
+export { empiricalScore } from './empirical';
+export { isotropicGaussianScore, gaussianScore, fitGaussian, symmetricEigen } from './gaussian';
