@@ -3,6 +3,8 @@
  * streams job events. Electron IPC, the browser host and the CLI all call `service.call`.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sweepTempDirs } from '../workspace/atomic';
 import { cpus } from 'node:os';
 import {
   ApiError, calls, isCallName, parseRequest,
@@ -36,6 +38,8 @@ export interface Service {
 
 export function createService(options: ServiceOptions): Service {
   mkdirSync(options.workspace, { recursive: true });
+  // Temporary folders a crash left behind (older than a day, so running imports are safe).
+  for (const dir of ['datasets', 'runs']) void sweepTempDirs(join(options.workspace, dir)).catch(() => undefined);
   const jobs = new JobQueue(options.backend);
 
   const startJob = (kind: string, title: string, params: unknown) => {
