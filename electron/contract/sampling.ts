@@ -1,5 +1,296 @@
-/** Sampling runs and the paper's experiments (issue 4). */
-// import { z } from 'zod';
-// import { JobStarted } from './jobs';
+/**
+ * Sampling runs, the paper's experiments and the runs store (issue 4).
+ *
+ * Early stopping is ONE control seen two ways (math.md §3): delta, or the KDE bandwidth
+ * h = sqrt(1 - e^{-2 delta}); a request gives one of them (or neither: delta = 0.001), never both.
+ * Every run is an engine job that ends in a folder <workspace>/runs/<id> (run.json + files); the
+ * job's result is small (run id, headline numbers, 2-D points), images travel as resources.
+ */
+import { z } from 'zod';
+import { JobStarted } from './jobs';
+import { DatasetRef } from './datasets';
 
-export const samplingCalls = {} as const;
+const finite = () => z.number().finite();
+const Seed = z.number().int().nonnegative().max(2 ** 31 - 1);
+const Steps = z.number().int().min(1).max(100_000);
+
+/** Which score drives the reverse process: the empirical optimal score s_N, or a Gaussian fitted to the data. */
+export const scoreChoices = ['empirical', 'gaussian'] as const;
+export type ScoreChoice = (typeof scoreChoices)[number];
+
+/**
+ * sde: reverse-SDE Euler–Maruyama; ei: exponential integrator; ode: probability-flow Euler;
+ * heun: probability-flow Heun; edm: EDM Heun in noise level; kde: the KDE p_delta^N drawn
+ * directly; cifar-kde: the paper's pixel-space KDE with Scott's bandwidth (images only).
+ */
+export const samplerChoices = ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde'] as const;
+export type SamplerChoice = (typeof samplerChoices)[number];
+
+export const gridChoices = ['uniform', 'geometric', 'edm'] as const;
+export type GridChoice = (typeof gridChoices)[number];
+
+/** delta when a request gives neither delta nor bandwidth. */
+export const DEFAULT_DELTA = 0.001;
+
+const RUN_ID_RE = /^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}-[0-9a-f]{6}$/;
+export const RunId = z.string().regex(RUN_ID_RE, 'run id: expected the form 20260102-030405-<kind>-<6 hex digits> (see `scorescope runs list`)');
+
+const oneControl = (r: { delta?: number | undefined; bandwidth?: number | undefined }) => r.delta === undefined || r.bandwidth === undefined;
+const ONE_CONTROL = {
+  message: 'give delta or bandwidth, not both: they are one control (h = sqrt(1 - e^{-2 delta}))',
+  path: ['bandwidth'],
+};
+
+export const SampleRequest = z
+  .object({
+    /** Training data, "name" or "name:split". */
+    data: DatasetRef,
+    /** Use the first N items of the split (default: all). */
+    subset: z.number().int().min(2).max(10_000_000).optional(),
+    score: z.enum(scoreChoices).default('empirical'),
+    sampler: z.enum(samplerChoices).default('sde'),
+    /** Early-stopping time (OU samplers, kde; edm stops at sigma(delta)). */
+    delta: finite().positive().optional(),
+    /** The same control as a KDE bandwidth in (0, 1). */
+    bandwidth: finite().positive().lt(1, 'bandwidth must be below 1 (h = sqrt(1 - e^{-2 delta}) < 1)').optional(),
+    /** cifar-kde: multiplies Scott's covariance (the paper used 0.1 .. 100). */
+    factor: finite().positive().max(1e6).default(1),
+    T: finite().positive().max(50).default(5),
+    steps: Steps.default(100),
+    grid: z.enum(gridChoices).default('geometric'),
+    n: z.number().int().min(1).max(50_000).default(64),
+    /** Seed of the initial noise (and KDE picks): the same seed gives the same starting points. */
+    seed: Seed.default(0),
+    /** Seed of the per-step noise; default `seed`. */
+    samplerSeed: Seed.optional(),
+  })
+  .strict()
+  .refine(oneControl, ONE_CONTROL)
+  .refine((r) => r.delta === undefined || r.delta < r.T, { message: 'delta must be below T', path: ['delta'] })
+  .refine((r) => r.score === 'empirical' || (r.sampler !== 'kde' && r.sampler !== 'cifar-kde'), {
+    message: 'the kde samplers draw from the training set directly: use score "empirical" with them',
+    path: ['score'],
+  });
+export type SampleRequest = z.infer<typeof SampleRequest>;
+
+/** Headline memorisation numbers (math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour distances. */
+export const MemorisationNumbers = z.object({
+  memorisedFraction: z.number(),
+  medianNearestDistance: z.number(),
+  meanNearestDistance: z.number(),
+  distinctNearest: z.number().int(),
+});
+export type MemorisationNumbers = z.infer<typeof MemorisationNumbers>;
+
+const Pair = z.tuple([z.number(), z.number()]);
+
+/** 2-D views of a vector run: the first two coordinates of training points and samples. */
+export const RunPoints = z.object({
+  /** Named point sets: "training points", "samples", ... */
+  sets: z.array(z.object({ name: z.string(), points: z.array(Pair) })),
+  /** Radius of the KDE kernel around each training point, in data units (null when not a KDE). */
+  kernelRadius: z.number().nullable(),
+  /** Dimension of the data (the points show coordinates 0 and 1). */
+  dimension: z.number().int(),
+});
+export type RunPoints = z.infer<typeof RunPoints>;
+
+/** Result of a sample.start job. */
+export const SampleRunResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  dataKind: z.enum(['images', 'vectors']),
+  /** Per-sample shape: [H, W, C] or [D]. */
+  itemShape: z.array(z.number().int()),
+  n: z.number().int(),
+  delta: z.number().nullable(),
+  bandwidth: z.number().nullable(),
+  summary: MemorisationNumbers,
+  timings: z.record(z.string(), z.number()),
+  /** Vector data only (null for images: use the run's sheet resources). */
+  points: RunPoints.nullable(),
+});
+export type SampleRunResult = z.infer<typeof SampleRunResult>;
+
+export const Gaussian2dExperimentRequest = z
+  .object({
+    nTrain: z.number().int().min(2).max(10_000).default(100),
+    nSamples: z.number().int().min(1).max(100_000).default(1000),
+    /** The paper: T = 5, h = 0.0005, so 10 000 steps. */
+    steps: Steps.default(10_000),
+    T: finite().positive().max(50).default(5),
+    /** Early stopping (0: the last step lands on t = 0). */
+    delta: finite().nonnegative().default(0),
+    sampler: z.enum(['sde', 'ei']).default('sde'),
+    seed: Seed.default(0),
+  })
+  .strict()
+  .refine((r) => r.delta < r.T, { message: 'delta must be below T', path: ['delta'] });
+export type Gaussian2dExperimentRequest = z.infer<typeof Gaussian2dExperimentRequest>;
+
+export const ScoreErrorRequest = z
+  .object({
+    /** Training-set sizes (the paper: 100, 200, ..., 2000). */
+    Ns: z.array(z.number().int().min(2).max(100_000)).min(2).max(200).default(Array.from({ length: 20 }, (_, i) => 100 * (i + 1))),
+    sets: z.number().int().min(1).max(100).default(10),
+    T: finite().positive().max(50).default(5),
+    h: finite().positive().default(0.02),
+    samplesPerTime: z.number().int().min(1).max(100_000).default(1000),
+    seed: Seed.default(0),
+  })
+  .strict()
+  .refine((r) => r.h <= r.T, { message: 'h must not exceed T', path: ['h'] });
+export type ScoreErrorRequest = z.infer<typeof ScoreErrorRequest>;
+
+export const DEFAULT_SWEEP_DELTAS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
+
+export const DeltaSweepRequest = z
+  .object({
+    /** Training data; default the paper's 2-D Gaussian training set (N = 100 from N((-5, 5), 10 I)). */
+    data: DatasetRef.optional(),
+    subset: z.number().int().min(2).max(10_000_000).optional(),
+    deltas: z.array(finite().positive()).min(1).max(50).default(DEFAULT_SWEEP_DELTAS),
+    n: z.number().int().min(1).max(50_000).default(200),
+    steps: Steps.default(100),
+    grid: z.enum(gridChoices).default('geometric'),
+    T: finite().positive().max(50).default(5),
+    sampler: z.enum(['sde', 'ei', 'ode', 'heun']).default('sde'),
+    seed: Seed.default(0),
+  })
+  .strict()
+  .refine((r) => r.deltas.every((d) => d < r.T), { message: 'every delta must be below T', path: ['deltas'] });
+export type DeltaSweepRequest = z.infer<typeof DeltaSweepRequest>;
+
+export const Cifar10ExperimentRequest = z
+  .object({
+    /** A CIFAR-10 dataset of the workspace; default the first one found. */
+    data: DatasetRef.optional(),
+    /** First N training images (default all 50 000, as the paper). */
+    subset: z.number().int().min(2).max(10_000_000).optional(),
+    n: z.number().int().min(1).max(1024).default(16),
+    seed: Seed.default(20),
+    /** Karras levels (18), stopped `stopEarly` (2) steps before sigma = 0. */
+    steps: z.number().int().min(2).max(1000).default(18),
+    stopEarly: z.number().int().min(0).max(999).default(2),
+    sigmaMin: finite().positive().default(0.002),
+    sigmaMax: finite().positive().default(80),
+    rho: finite().positive().default(7),
+  })
+  .strict()
+  .refine((r) => r.stopEarly < r.steps, { message: 'stopEarly must be below steps', path: ['stopEarly'] })
+  .refine((r) => r.sigmaMin < r.sigmaMax, { message: 'sigmaMin must be below sigmaMax', path: ['sigmaMin'] });
+export type Cifar10ExperimentRequest = z.infer<typeof Cifar10ExperimentRequest>;
+
+/** What every experiment job returns: its run, its headline numbers, and chart data when small. */
+export const Gaussian2dExperimentResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+  train: z.array(Pair),
+  empirical: MemorisationNumbers.extend({ samples: z.array(Pair), variance: Pair }),
+  gaussian: MemorisationNumbers.extend({ samples: z.array(Pair), variance: Pair }),
+  figures: z.array(z.string()),
+});
+export type Gaussian2dExperimentResult = z.infer<typeof Gaussian2dExperimentResult>;
+
+export const ScoreErrorResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+  Ns: z.array(z.number()),
+  meanError: z.array(z.number()),
+  standardError: z.array(z.number()),
+  slope: z.number(),
+  intercept: z.number(),
+  figures: z.array(z.string()),
+});
+export type ScoreErrorResult = z.infer<typeof ScoreErrorResult>;
+
+export const DeltaSweepRow = MemorisationNumbers.extend({
+  delta: z.number(),
+  bandwidth: z.number(),
+  expectedNoiseNorm: z.number(),
+});
+export const DeltaSweepResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+  rows: z.array(DeltaSweepRow),
+  figures: z.array(z.string()),
+});
+export type DeltaSweepResult = z.infer<typeof DeltaSweepResult>;
+
+export const Cifar10ExperimentResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+  n: z.number().int(),
+  itemShape: z.array(z.number().int()),
+  figures: z.array(z.string()),
+});
+export type Cifar10ExperimentResult = z.infer<typeof Cifar10ExperimentResult>;
+
+/** run.json as stored (electron/workspace/runs.ts RunManifest). */
+export const RunInfo = z.object({
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  created: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  environment: z.record(z.string(), z.unknown()),
+  timings: z.record(z.string(), z.number()),
+  summary: z.record(z.string(), z.unknown()),
+  files: z.array(z.string()),
+  /** How the files were made: coordinates, schedules, noise streams, dataset identity. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type RunInfo = z.infer<typeof RunInfo>;
+
+/** Nearest training items of each sample (neighbours.json), for overlays and captions. */
+export const RunNeighbours = z.object({
+  /** Units of the distances, e.g. "[-1, 1] model units". */
+  units: z.string(),
+  index: z.array(z.number().int()),
+  d1: z.array(z.number()),
+  d2: z.array(z.number()),
+  /** True when the arrays were cut to the first `index.length` samples. */
+  truncated: z.boolean(),
+});
+export type RunNeighbours = z.infer<typeof RunNeighbours>;
+
+export const RunDetail = RunInfo.extend({
+  dir: z.string(),
+  points: RunPoints.nullable(),
+  neighbours: RunNeighbours.nullable(),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+const IdRequest = z.object({ id: RunId }).strict();
+
+/** Job kinds of this feature (JobInfo.kind), as the handlers start them and the engine runs them. */
+export const samplingJobKinds = {
+  sample: 'sample',
+  gaussian2d: 'experiments.gaussian2d',
+  scoreError: 'experiments.scoreError',
+  deltaSweep: 'experiments.deltaSweep',
+  cifar10: 'experiments.cifar10',
+} as const;
+
+export const samplingCalls = {
+  /** Job; result: SampleRunResult. */
+  'sample.start': { request: SampleRequest, response: JobStarted },
+  /** Job; result: Gaussian2dExperimentResult. */
+  'experiments.gaussian2d': { request: Gaussian2dExperimentRequest, response: JobStarted },
+  /** Job; result: ScoreErrorResult. */
+  'experiments.scoreError': { request: ScoreErrorRequest, response: JobStarted },
+  /** Job; result: DeltaSweepResult. */
+  'experiments.deltaSweep': { request: DeltaSweepRequest, response: JobStarted },
+  /** Job; result: Cifar10ExperimentResult. */
+  'experiments.cifar10': { request: Cifar10ExperimentRequest, response: JobStarted },
+  'runs.list': {
+    request: z.object({ kind: z.string().max(64).optional() }).strict().default({}),
+    response: z.object({ runs: z.array(RunInfo) }),
+  },
+  'runs.show': { request: IdRequest, response: RunDetail },
+  'runs.remove': { request: IdRequest, response: z.object({ id: z.string(), removed: z.literal(true) }) },
+} as const;

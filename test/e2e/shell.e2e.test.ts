@@ -26,22 +26,22 @@ describe('app shell in Chromium against `scorescope serve`', () => {
     expect(await page.getByTestId('backend-badge').getAttribute('title')).toMatch(/skipped/i);
   });
 
-  it('runs the demo job and draws its scatter', async () => {
-    await page.getByTestId('demo-steps').fill('300');
-    await page.getByTestId('run-demo').click();
-    await page.locator('[data-testid=demo-result] canvas').first().waitFor({ timeout: 60_000 });
-    await page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=done]').first().waitFor();
-    expect(await page.getByTestId('demo-result').textContent()).toMatch(/1000 samples, 100 training points/);
+  it('runs a 2-D job from the Lab and draws its scatter', async () => {
+    await page.getByTestId('preset-gaussian2d-steps').fill('300');
+    await page.getByTestId('run-preset-gaussian2d').click();
+    await page.locator('[data-testid=preset-gaussian2d-result] canvas').first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-job-kind="experiments.gaussian2d"][data-job-state=done]').first().waitFor();
+    expect(await page.getByTestId('preset-gaussian2d-result').textContent()).toMatch(/memorised/);
     await screenshot(page, 'shell-demo');
   });
 
   it('cancels a long job from the job tray', async () => {
-    await page.getByTestId('demo-steps').fill('100000');
-    await page.getByTestId('run-demo').click();
-    const running = page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=running]');
+    await page.getByTestId('preset-gaussian2d-steps').fill('100000');
+    await page.getByTestId('run-preset-gaussian2d').click();
+    const running = page.locator('[data-job-kind="experiments.gaussian2d"][data-job-state=running]');
     await running.first().waitFor({ timeout: 30_000 });
     await running.first().getByRole('button', { name: 'Cancel' }).click();
-    await page.locator('[data-job-kind="demo.gaussian2d"][data-job-state=cancelled]').first().waitFor({ timeout: 10_000 });
+    await page.locator('[data-job-kind="experiments.gaussian2d"][data-job-state=cancelled]').first().waitFor({ timeout: 10_000 });
   });
 
   it('switches theme and views without errors', async () => {

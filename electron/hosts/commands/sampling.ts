@@ -1,4 +1,196 @@
-/** CLI commands of the sampling feature. Subcommands read ctx.args[0]. */
-import type { Command } from './types';
+/**
+ * CLI commands of the sampling feature: `sample`, `reproduce`, `sweep`, `runs`. Each starts a job
+ * through the service (progress on stderr, Ctrl-C cancels), then prints the run: its folder,
+ * parameters, timings and headline numbers (--json: exactly one object). `--out DIR` copies the
+ * run folder to DIR/<run id> as well.
+ */
+import { cp, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CallName } from '../../contract';
+import { readRun, type RunManifest } from '../../workspace/runs';
+import { runJob } from './run-job';
+import type { Command, CommandContext } from './types';
 
-export const samplingCommands: Record<string, Command> = {};
+interface RunResult {
+  run: string;
+  dir: string;
+}
+
+const fmt = (v: unknown): string => {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  if (Array.isArray(v)) return `[${v.map(fmt).join(', ')}]`;
+  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k} ${fmt(x)}`).join(', ');
+  return String(v);
+};
+
+function describeRun(run: RunManifest, dir: string, out: string | null): string {
+  const lines = [
+    `run ${run.id}: ${run.title}`,
+    `folder:   ${dir}${out ? `\ncopied to: ${out}` : ''}`,
+    `backend:  ${String(run.environment['backend'])} (${String(run.environment['device'])})`,
+    `timings:  ${Object.entries(run.timings).map(([k, s]) => `${k} ${s.toFixed(2)} s`).join(', ')}`,
+    ...Object.entries(run.summary).map(([k, v]) => `${`${k}:`.padEnd(Math.max(24, k.length + 2))}${fmt(v)}`),
+  ];
+  return lines.join('\n');
+}
+
+/** Runs a job call, copies the run with --out, prints the summary. */
+async function runAndReport(ctx: CommandContext, call: CallName, request: Record<string, unknown>): Promise<number> {
+  const outFlag = ctx.flags.string('out');
+  const result = (await runJob(ctx, call, request)) as RunResult;
+  const run = await readRun(ctx.workspace, result.run);
+  let out: string | null = null;
+  if (outFlag) {
+    out = join(resolve(outFlag), run.id);
+    await mkdir(resolve(outFlag), { recursive: true });
+    await cp(result.dir, out, { recursive: true });
+  }
+  ctx.print(
+    { run: run.id, dir: result.dir, ...(out ? { out } : {}), kind: run.kind, title: run.title, params: run.params, environment: run.environment,
+      timings: run.timings, summary: run.summary, files: run.files },
+    describeRun(run, result.dir, out),
+  );
+  return 0;
+}
+
+function oneOf<T extends string>(ctx: CommandContext, flag: string, allowed: readonly T[]): T | undefined {
+  const v = ctx.flags.string(flag);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new Error(`--${flag} must be one of ${allowed.join(', ')}; got "${v}"`);
+  return v as T;
+}
+
+const sample: Command = {
+  usage: 'sample --data <dataset[:split]> --score S --sampler S [--delta D | --bandwidth H] [--out DIR]',
+  summary: 'sample with a score (empirical|gaussian) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); writes run.json + samples.npz. '
+    + 'Options: --subset N, --T 5, --steps 100, --grid uniform|geometric|edm, --n 64, --seed 0, --sampler-seed S, --factor F (cifar-kde)',
+  async run(ctx) {
+    const data = ctx.flags.string('data');
+    if (!data) throw new Error('--data is required: a dataset of the workspace, "name" or "name:split" (see `scorescope datasets list`)');
+    if (ctx.flags.has('delta') && ctx.flags.has('bandwidth')) {
+      throw new Error('give --delta or --bandwidth, not both: they are one control (h = sqrt(1 - e^{-2 delta}))');
+    }
+    return runAndReport(ctx, 'sample.start', {
+      data,
+      subset: ctx.flags.number('subset'),
+      score: oneOf(ctx, 'score', ['empirical', 'gaussian']),
+      sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde']),
+      delta: ctx.flags.number('delta'),
+      bandwidth: ctx.flags.number('bandwidth'),
+      factor: ctx.flags.number('factor'),
+      T: ctx.flags.number('T'),
+      steps: ctx.flags.number('steps'),
+      grid: oneOf(ctx, 'grid', ['uniform', 'geometric', 'edm']),
+      n: ctx.flags.number('n'),
+      seed: ctx.flags.number('seed'),
+      samplerSeed: ctx.flags.number('sampler-seed'),
+    });
+  },
+};
+
+const PRESETS = ['gaussian2d', 'score-error', 'cifar10', 'delta-sweep'] as const;
+
+function sweepRequest(ctx: CommandContext): Record<string, unknown> {
+  return {
+    data: ctx.flags.string('data'),
+    subset: ctx.flags.number('subset'),
+    deltas: ctx.flags.numberList('deltas'),
+    n: ctx.flags.number('n'),
+    steps: ctx.flags.number('steps'),
+    grid: oneOf(ctx, 'grid', ['uniform', 'geometric', 'edm']),
+    T: ctx.flags.number('T'),
+    sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun']),
+    seed: ctx.flags.number('seed'),
+  };
+}
+
+const reproduce: Command = {
+  usage: 'reproduce gaussian2d|score-error|cifar10|delta-sweep [--out DIR] [options]',
+  summary: "the paper's experiments at full size by default; saves figures and a table. Smaller runs: gaussian2d --steps K --n N --n-train N --delta D --sampler sde|ei --seed S; "
+    + 'score-error --ns 100,200,400 --sets S --h H --samples-per-time M; cifar10 --data NAME --subset N --n 16 --seed 20 --steps 18 --stop-early 2; delta-sweep: as sweep',
+  async run(ctx) {
+    const which = ctx.args[0];
+    switch (which) {
+      case 'gaussian2d':
+        return runAndReport(ctx, 'experiments.gaussian2d', {
+          steps: ctx.flags.number('steps'),
+          nSamples: ctx.flags.number('n'),
+          nTrain: ctx.flags.number('n-train'),
+          T: ctx.flags.number('T'),
+          delta: ctx.flags.number('delta'),
+          sampler: oneOf(ctx, 'sampler', ['sde', 'ei']),
+          seed: ctx.flags.number('seed'),
+        });
+      case 'score-error':
+        return runAndReport(ctx, 'experiments.scoreError', {
+          Ns: ctx.flags.numberList('ns'),
+          sets: ctx.flags.number('sets'),
+          T: ctx.flags.number('T'),
+          h: ctx.flags.number('h'),
+          samplesPerTime: ctx.flags.number('samples-per-time'),
+          seed: ctx.flags.number('seed'),
+        });
+      case 'cifar10':
+        return runAndReport(ctx, 'experiments.cifar10', {
+          data: ctx.flags.string('data'),
+          subset: ctx.flags.number('subset'),
+          n: ctx.flags.number('n'),
+          seed: ctx.flags.number('seed'),
+          steps: ctx.flags.number('steps'),
+          stopEarly: ctx.flags.number('stop-early'),
+        });
+      case 'delta-sweep':
+        return runAndReport(ctx, 'experiments.deltaSweep', sweepRequest(ctx));
+      default:
+        throw new Error(`reproduce: name an experiment: ${PRESETS.join(', ')}${which ? ` (got "${which}")` : ''}`);
+    }
+  },
+};
+
+const sweep: Command = {
+  usage: 'sweep [--data <dataset[:split]>] --deltas 0.001,0.01,0.1 [--out DIR]',
+  summary: 'memorised fraction and NN distance against delta, same noise at every delta (default data: the paper 2-D Gaussian). '
+    + 'Options: --subset N, --n 200, --steps 100, --grid geometric, --T 5, --sampler sde|ei|ode|heun, --seed 0',
+  async run(ctx) {
+    return runAndReport(ctx, 'experiments.deltaSweep', sweepRequest(ctx));
+  },
+};
+
+const runs: Command = {
+  usage: 'runs list [--kind K] | runs show <id> | runs remove <id>',
+  summary: 'the runs of the workspace: list them, show one (parameters, timings, files), remove one',
+  async run(ctx) {
+    const [sub, id] = ctx.args;
+    const service = ctx.service();
+    switch (sub) {
+      case undefined:
+      case 'list': {
+        const { runs: list } = await service.call('runs.list', { kind: ctx.flags.string('kind') });
+        const human = list.length === 0
+          ? `no runs in ${ctx.workspace}`
+          : list.map((r) => `${r.id}  ${r.kind.padEnd(24)} ${r.title}`).join('\n');
+        ctx.print({ runs: list.map((r) => ({ id: r.id, kind: r.kind, title: r.title, created: r.created, summary: r.summary })) }, human);
+        return 0;
+      }
+      case 'show': {
+        if (!id) throw new Error('runs show: give a run id (see `scorescope runs list`)');
+        const r = await service.call('runs.show', { id });
+        ctx.print(
+          { run: r.id, dir: r.dir, kind: r.kind, title: r.title, created: r.created, params: r.params, environment: r.environment, timings: r.timings, summary: r.summary, files: r.files },
+          `${describeRun(r, r.dir, null)}\nfiles:    ${r.files.join(', ')}`,
+        );
+        return 0;
+      }
+      case 'remove': {
+        if (!id) throw new Error('runs remove: give a run id (see `scorescope runs list`)');
+        const r = await service.call('runs.remove', { id });
+        ctx.print(r, `removed run ${r.id}`);
+        return 0;
+      }
+      default:
+        throw new Error(`runs: unknown subcommand "${sub}" (list, show <id>, remove <id>)`);
+    }
+  },
+};
+
+export const samplingCommands: Record<string, Command> = { sample, reproduce, sweep, runs };

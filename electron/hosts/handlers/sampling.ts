@@ -1,5 +1,148 @@
-/** Handlers for the calls in electron/contract/sampling.ts: validate-free (the service validated), thin. */
-import type { samplingCalls } from '../../contract';
+/**
+ * Handlers for the calls in electron/contract/sampling.ts (the service validated the shapes).
+ * Job calls check what can be checked quickly in the workspace (the dataset exists, the subset
+ * fits, delta follows from the bandwidth) so mistakes come back at once, not as failed jobs;
+ * runs.* read the runs store directly (async fs, no tfjs).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ApiError, RunNeighbours, RunPoints, samplingJobKinds as samplingKinds,
+  type RunDetail, type samplingCalls,
+} from '../../contract';
+import { listDatasets, parseDatasetRef, showDataset, DatasetStoreError, type DatasetManifest } from '../../workspace/datasets';
+import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
+import { resolveEarlyStop } from '../../engine/runs/early-stopping';
 import type { HandlerTable } from './types';
 
-export const samplingHandlers: HandlerTable<typeof samplingCalls> = {};
+/** Neighbour rows returned by runs.show (the file keeps all of them). */
+const NEIGHBOURS_LIMIT = 5000;
+
+/** The dataset a request names, with its split checked and the subset fitted; ApiErrors for people. */
+async function checkData(workspace: string, ref: string, subset: number | undefined): Promise<{ manifest: DatasetManifest; split: string; count: number }> {
+  let name: string;
+  let split: string;
+  let manifest: DatasetManifest;
+  try {
+    ({ name, split } = parseDatasetRef(ref));
+    manifest = await showDataset(workspace, name);
+  } catch (e) {
+    if (e instanceof DatasetStoreError) throw new ApiError(/^no dataset/.test(e.message) ? 'not-found' : 'bad-request', `data: ${e.message}`);
+    throw e;
+  }
+  const s = manifest.splits[split];
+  if (!s) throw new ApiError('not-found', `data: dataset "${name}" has no split "${split}" (has: ${Object.keys(manifest.splits).join(', ')})`);
+  if (s.count < 2) throw new ApiError('bad-request', `data: "${name}:${split}" has ${s.count} item(s); a run needs at least 2`);
+  if (subset !== undefined && subset > s.count) {
+    throw new ApiError('bad-request', `subset: ${subset} is larger than "${name}:${split}" (${s.count} items)`);
+  }
+  return { manifest, split, count: s.count };
+}
+
+function badRequest(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    throw new ApiError('bad-request', (e as Error).message);
+  }
+}
+
+function isCifar(m: DatasetManifest): boolean {
+  return m.kind === 'images' && m.format.startsWith('cifar10');
+}
+
+export const CIFAR_MISSING_HINT =
+  'run `scorescope datasets import ../shared/data/cifar10/cifar-10-binary.tar.gz` (or the mini archive cifar10-mini-bin.tar.gz), ' +
+  'or `scorescope datasets download cifar10`, or give --data NAME';
+
+async function readJson(file: string): Promise<unknown | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new ApiError(/^no run|is not a run id/.test(message) ? 'not-found' : 'failed', message);
+  }
+}
+
+export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
+  'sample.start': async (req, ctx) => {
+    const { manifest, split, count } = await checkData(ctx.workspace, req.data, req.subset);
+    if (req.sampler === 'cifar-kde' && manifest.kind !== 'images') {
+      throw new ApiError('bad-request', `sampler: cifar-kde works on images in [0, 255]; "${manifest.name}" holds vectors (use kde)`);
+    }
+    let control = `factor ${req.factor}`;
+    if (req.sampler !== 'cifar-kde') {
+      badRequest(() => {
+        const stop = resolveEarlyStop(req);
+        control = `δ=${stop.delta.toPrecision(3)}`;
+      });
+    }
+    const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` ${req.score}`;
+    return ctx.startJob(samplingKinds.sample, `Sample ${req.sampler}${score} · ${manifest.name}:${split} (N=${req.subset ?? count}) · ${control} · n=${req.n}`,
+      { ...req, workspace: ctx.workspace });
+  },
+
+  'experiments.gaussian2d': async (req, ctx) =>
+    ctx.startJob(samplingKinds.gaussian2d, `2-D Gaussian experiment (${req.steps} steps, n=${req.nSamples})`, { ...req, workspace: ctx.workspace }),
+
+  'experiments.scoreError': async (req, ctx) =>
+    ctx.startJob(samplingKinds.scoreError, `Score error vs N (${req.Ns.length} sizes × ${req.sets} sets)`, { ...req, workspace: ctx.workspace }),
+
+  'experiments.deltaSweep': async (req, ctx) => {
+    if (req.data) await checkData(ctx.workspace, req.data, req.subset);
+    return ctx.startJob(samplingKinds.deltaSweep, `Delta sweep · ${req.data ?? '2-D Gaussian'} · ${req.deltas.length} deltas`, { ...req, workspace: ctx.workspace });
+  },
+
+  'experiments.cifar10': async (req, ctx) => {
+    let data = req.data;
+    if (data) {
+      const { manifest } = await checkData(ctx.workspace, data, req.subset);
+      if (manifest.kind !== 'images') throw new ApiError('bad-request', `data: experiment cifar10 needs images; "${manifest.name}" holds vectors`);
+    } else {
+      const found = (await listDatasets(ctx.workspace)).find(isCifar);
+      if (!found) throw new ApiError('not-found', `no CIFAR-10 dataset in the workspace ${ctx.workspace}: ${CIFAR_MISSING_HINT}`);
+      data = `${found.name}:train`;
+      await checkData(ctx.workspace, data, req.subset);
+    }
+    return ctx.startJob(samplingKinds.cifar10, `CIFAR-10 experiment · ${data} · n=${req.n}`, { ...req, data, workspace: ctx.workspace });
+  },
+
+  'runs.list': async ({ kind }, ctx) => {
+    const runs = await listRuns(ctx.workspace);
+    return { runs: kind ? runs.filter((r) => r.kind === kind || r.kind.startsWith(`${kind}:`)) : runs };
+  },
+
+  'runs.show': async ({ id }, ctx) =>
+    storeCall(async (): Promise<RunDetail> => {
+      const run = await readRun(ctx.workspace, id);
+      const dir = runDirectory(ctx.workspace, id);
+      const points = RunPoints.safeParse(await readJson(join(dir, 'points.json')));
+      const raw = (await readJson(join(dir, 'neighbours.json'))) as { units?: string; index?: number[]; d1?: number[]; d2?: number[] } | null;
+      let neighbours: RunNeighbours | null = null;
+      if (raw?.index && raw.d1 && raw.d2) {
+        const cut = raw.index.length > NEIGHBOURS_LIMIT;
+        neighbours = RunNeighbours.parse({
+          units: raw.units ?? '',
+          index: raw.index.slice(0, NEIGHBOURS_LIMIT),
+          d1: raw.d1.slice(0, NEIGHBOURS_LIMIT),
+          d2: raw.d2.slice(0, NEIGHBOURS_LIMIT),
+          truncated: cut,
+        });
+      }
+      return { ...run, dir, points: points.success ? points.data : null, neighbours };
+    }),
+
+  'runs.remove': async ({ id }, ctx) =>
+    storeCall(async () => {
+      await removeRun(ctx.workspace, id);
+      return { id, removed: true as const };
+    }),
+};

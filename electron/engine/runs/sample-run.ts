@@ -1,0 +1,175 @@
+/**
+ * A sampling run from start to folder: load the training split (first `subset` items), scale it,
+ * build the score, sample, find each sample's two nearest training items (memorisation: d1/d2 <
+ * 1/3, math.md §5), and write <workspace>/runs/<id>/:
+ *   run.json        every parameter (seeds included), backend + device, versions, timings, summary
+ *   samples.npz     arr_0: uint8 [n, H, W, C] images (from [-1, 1], rounded and clipped), or
+ *                   float32 [n, D] vectors; data coordinates (see draw-samples.ts)
+ *   neighbours.json nearest and second-nearest training index/distance per sample
+ *   images:  nearest.npz (arr_0: each sample's nearest training image, index) + figure-nearest.png
+ *   vectors: points.json (coordinates 0, 1 for charts) + figure-samples.svg
+ * Nothing is written until the samples exist: a cancelled job leaves no folder.
+ */
+import type { JobContext } from '../jobs';
+import type { SampleRequest, SampleRunResult, RunPoints } from '../../contract/sampling';
+import { ou, pixelNoise255 } from '../forward-process';
+import { minus1To1ToBytes, bytesToMinus1To1 } from '../data-scaling';
+import { searchNearestTwo, summariseMemorisation } from '../experiments/nearest';
+import { saveRun, runDirectory } from '../../workspace/runs';
+import { loadTrainingData } from './training-data';
+import { resolveEarlyStop } from './early-stopping';
+import { drawSamples } from './draw-samples';
+import { runEnvironment } from './environment';
+import { firstTwo } from './points';
+import { figureColours, scatterPanelsSvg } from './figures';
+import { writeArrays, writeJson, writePairsPng, writeText, type RichRunContent } from './run-files';
+
+/** Training points kept for charts (the full set stays in the dataset). */
+const TRAIN_POINTS_LIMIT = 5000;
+/** Pairs drawn in figure-nearest.png. */
+const FIGURE_PAIRS = 32;
+
+const phase = () => {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const s = (now - last) / 1000;
+    last = now;
+    return s;
+  };
+};
+
+function title(req: SampleRequest, ref: string, used: number, delta: number | null): string {
+  const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
+  const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score`;
+  return `${req.sampler}${score} · ${ref} (N=${used}) · ${control} · n=${req.n}`;
+}
+
+export async function runSample(workspace: string, req: SampleRequest, ctx?: JobContext): Promise<SampleRunResult> {
+  const started = performance.now();
+  const lap = phase();
+  const timings: Record<string, number> = {};
+  const stop = req.sampler === 'cifar-kde' ? null : resolveEarlyStop(req);
+
+  ctx?.progress(0, 'loading training data');
+  const data = await loadTrainingData(workspace, req.data, req.subset);
+  timings['load'] = lap();
+  ctx?.throwIfCancelled();
+
+  const D = data.matrix.cols;
+  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85);
+  timings['sample'] = lap();
+  ctx?.throwIfCancelled();
+
+  // Images are judged as stored: quantised to bytes, then back to [-1, 1].
+  const images = data.kind === 'images';
+  const bytes = images ? minus1To1ToBytes(drawn.values) : null;
+  const queries = bytes ? bytesToMinus1To1(bytes) : drawn.values;
+  const nn = await searchNearestTwo(data.matrix, queries, req.n, ctx, 0.85, 0.97);
+  const memo = summariseMemorisation(nn);
+  timings['neighbours'] = lap();
+  ctx?.throwIfCancelled();
+
+  const environment = await runEnvironment();
+  const itemShape = data.itemShape;
+  const units = images ? '[-1, 1] model units (pixel / 127.5 - 1)' : 'data units';
+  const kernelRadius = stop && req.score === 'empirical' ? ou.sigmaOfT(stop.delta) : null;
+  const points: RunPoints | null = images
+    ? null
+    : {
+        sets: [
+          { name: 'training points', points: firstTwo(data.matrix.values, data.used, D, TRAIN_POINTS_LIMIT) },
+          { name: 'samples', points: firstTwo(drawn.values, req.n, D) },
+        ],
+        kernelRadius,
+        dimension: D,
+      };
+
+  ctx?.progress(0.97, 'writing the run');
+  const manifest = await saveRun(workspace, 'sample', async (dir): Promise<RichRunContent> => {
+    ctx?.throwIfCancelled();
+    const w0 = performance.now();
+    await writeArrays(dir, 'samples.npz', {
+      arr_0: bytes ? { data: bytes, shape: [req.n, ...itemShape] } : { data: drawn.values, shape: [req.n, D] },
+    });
+    await writeJson(dir, 'neighbours.json', { units, k: 2, index: Array.from(nn.index), d1: Array.from(nn.first), d2: Array.from(nn.second) });
+    if (bytes && data.pixels) {
+      const itemBytes = D;
+      const nearest = new Uint8Array(req.n * itemBytes);
+      for (let i = 0; i < req.n; i++) nearest.set(data.pixels.subarray(nn.index[i]! * itemBytes, (nn.index[i]! + 1) * itemBytes), i * itemBytes);
+      await writeArrays(dir, 'nearest.npz', { arr_0: { data: nearest, shape: [req.n, ...itemShape] }, index: { data: Int32Array.from(nn.index), shape: [req.n] } });
+      if (itemShape.length === 3) await writePairsPng(dir, 'figure-nearest.png', bytes, nearest, Math.min(req.n, FIGURE_PAIRS), itemShape, 16, 3);
+    }
+    if (points) {
+      await writeJson(dir, 'points.json', points);
+      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null), [{
+        title: `memorised ${(100 * memo.memorisedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
+        series: [
+          { name: 'samples', points: points.sets[1]!.points, colour: figureColours.samples, size: 4 },
+          { name: 'training points', points: points.sets[0]!.points, colour: figureColours.train, size: 8, hollow: true },
+        ],
+      }], 520));
+    }
+    timings['write'] = (performance.now() - w0) / 1000;
+    timings['total'] = (performance.now() - started) / 1000;
+    const content: RichRunContent = {
+      kind: 'sample',
+      title: title(req, data.ref, data.used, stop?.delta ?? null),
+      params: {
+        ...req,
+        data: data.ref,
+        subset: data.used,
+        delta: stop?.delta ?? null,
+        bandwidth: stop?.bandwidth ?? null,
+        earlyStopGiven: stop?.given ?? null,
+        samplerSeed: req.samplerSeed ?? req.seed,
+      },
+      environment,
+      timings,
+      summary: {
+        ...memo,
+        n: req.n,
+        data: data.ref,
+        trainingItems: data.used,
+        sampler: req.sampler,
+        score: req.sampler === 'kde' || req.sampler === 'cifar-kde' ? null : req.score,
+        delta: stop?.delta ?? null,
+        bandwidth: stop?.bandwidth ?? null,
+        ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
+        distanceUnits: units,
+      },
+      details: {
+        dataset: { ref: data.ref, sha256: data.sha256, kind: data.kind, itemShape, totalItems: data.total, usedItems: data.used, scaling: data.scaling.kind },
+        samples: {
+          file: 'samples.npz', member: 'arr_0',
+          dtype: bytes ? 'uint8' : 'float32',
+          shape: bytes ? [req.n, ...itemShape] : [req.n, D],
+          coordinates: drawn.coordinates,
+          ...(bytes ? { mapping: 'bytes = clip(round((x + 1) * 127.5), 0, 255)' } : {}),
+        },
+        sampler: { engine: drawn.engineSampler, schedule: drawn.schedule, scoreEvaluationsPerSample: drawn.scoreEvaluations },
+        score: drawn.scoreDescription,
+        noise: {
+          initial: `seed ${req.seed}, stream initial, keyed by sample row`,
+          steps: `seed ${req.samplerSeed ?? req.seed}, stream sampler, keyed by sample row`,
+          note: 'the same seed gives the same initial noise: runs that differ only in delta, steps or sampler start from the same points',
+        },
+        neighbours: { file: 'neighbours.json', search: 'exact L2 (tfjs chunked products, float64 re-rank)', units, criterion: 'memorised iff d1/d2 < 1/3' },
+      },
+    };
+    return content;
+  });
+  ctx?.progress(1, 'done');
+  return {
+    run: manifest.id,
+    dir: runDirectory(workspace, manifest.id),
+    dataKind: data.kind,
+    itemShape,
+    n: req.n,
+    delta: stop?.delta ?? null,
+    bandwidth: stop?.bandwidth ?? null,
+    summary: memo,
+    timings: manifest.timings,
+    points,
+  };
+}

@@ -1,0 +1,121 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { client } from '../client';
+import { useJobs } from './jobs';
+import { samplingJobKinds, type RunDetail, type RunInfo } from '../../../electron/contract';
+
+/** The run named in the URL hash (#/runs/<id>), so reloads and links keep the page. */
+function idFromHash(): string | null {
+  const [view, id] = location.hash.replace(/^#\/?/, '').split('/');
+  return view === 'runs' && id ? decodeURIComponent(id) : null;
+}
+
+export interface Headline {
+  label: string;
+  value: string;
+}
+
+const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
+const num = (v: unknown, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '–');
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+/** The few numbers that say what a run found, by kind (display only: the engine computed them). */
+export function headlineOf(kind: string, summary: Record<string, unknown>): Headline[] {
+  switch (kind) {
+    case 'experiment:gaussian2d': {
+      const m = rec(summary['memorisedFraction']);
+      const d = rec(summary['medianNearestDistance']);
+      return [
+        { label: 'memorised (s_N)', value: pct(m['empirical']) },
+        { label: 'memorised (Gaussian)', value: pct(m['gaussian']) },
+        { label: 'median NN (s_N)', value: num(d['empirical']) },
+        { label: 'median NN (Gaussian)', value: num(d['gaussian']) },
+      ];
+    }
+    case 'experiment:score-error':
+      return [
+        { label: 'fitted slope', value: num(summary['slope']) },
+        { label: `error at N = ${num(rec(summary['errorAtSmallestN'])['N'])}`, value: num(rec(summary['errorAtSmallestN'])['error']) },
+        { label: `error at N = ${num(rec(summary['errorAtLargestN'])['N'])}`, value: num(rec(summary['errorAtLargestN'])['error']) },
+      ];
+    case 'experiment:delta-sweep': {
+      const byDelta = Object.entries(rec(summary['memorisedFractionByDelta']));
+      const first = byDelta[0];
+      const last = byDelta.at(-1);
+      return first && last
+        ? [
+            { label: `memorised at δ = ${first[0]}`, value: pct(first[1]) },
+            { label: `memorised at δ = ${last[0]}`, value: pct(last[1]) },
+          ]
+        : [];
+    }
+    default:
+      return [
+        { label: 'memorised', value: pct(summary['memorisedFraction']) },
+        { label: 'median NN distance', value: num(summary['medianNearestDistance']) },
+        ...(typeof summary['distinctNearest'] === 'number' ? [{ label: 'distinct nearest', value: String(summary['distinctNearest']) }] : []),
+      ];
+  }
+}
+
+export const kindLabels: Record<string, string> = {
+  sample: 'Sample',
+  'experiment:gaussian2d': '2-D Gaussian',
+  'experiment:score-error': 'Score error vs N',
+  'experiment:delta-sweep': 'Delta sweep',
+  'experiment:cifar10': 'CIFAR-10',
+};
+
+const runJobKinds = new Set<string>(Object.values(samplingJobKinds));
+
+/** The workspace's runs, the one being looked at, and removal. */
+export const useRuns = defineStore('runs', () => {
+  const jobs = useJobs();
+  const list = ref<RunInfo[]>([]);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  const selectedId = ref<string | null>(idFromHash());
+  const detail = ref<RunDetail | null>(null);
+  const detailError = ref<string | null>(null);
+
+  const selected = computed(() => list.value.find((r) => r.id === selectedId.value) ?? null);
+
+  async function refresh(): Promise<void> {
+    try {
+      list.value = (await client.call('runs.list')).runs;
+      error.value = null;
+    } catch (e) {
+      error.value = (e as Error).message;
+    } finally {
+      loaded.value = true;
+    }
+  }
+
+  async function open(id: string | null): Promise<void> {
+    selectedId.value = id;
+    const hash = id ? `#/runs/${encodeURIComponent(id)}` : '#/runs';
+    if (location.hash.startsWith('#/runs')) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+    detail.value = null;
+    detailError.value = null;
+    if (!id) return;
+    try {
+      const d = await client.call('runs.show', { id });
+      if (selectedId.value === id) detail.value = d;
+    } catch (e) {
+      if (selectedId.value === id) detailError.value = (e as Error).message;
+    }
+  }
+
+  async function remove(id: string): Promise<void> {
+    await client.call('runs.remove', { id });
+    if (selectedId.value === id) await open(null);
+    await refresh();
+  }
+
+  // A finished sampling job is a new run: keep the list current.
+  client.onEvent((e) => {
+    if (e.type === 'done' && runJobKinds.has(jobs.jobs[e.id]?.kind ?? '')) void refresh();
+  });
+
+  return { list, loaded, error, selectedId, selected, detail, detailError, refresh, open, remove };
+});

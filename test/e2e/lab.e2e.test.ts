@@ -1,0 +1,133 @@
+/**
+ * The Lab and the Runs view in Chromium against `scorescope serve`: the 2-D Gaussian preset shows
+ * its scatter and memorised fractions; a sampling run with the delta slider moved lands in the Runs
+ * list with its parameters; image runs show samples next to their nearest training images.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screenshot, serve, type Served } from './harness';
+import { importDataset, synthDataset } from '../../electron/workspace/datasets';
+
+const MINI = '/work/shared/data/cifar10/cifar10-mini-bin.tar.gz';
+
+describe('Lab and Runs in Chromium against `scorescope serve`', () => {
+  let served: Served;
+  let browser: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    served = await serve();
+    // datasets straight into the served workspace (the server reads it on every list)
+    await synthDataset(served.workspace, { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0 }, { name: 'g2' });
+    if (existsSync(MINI)) await importDataset(served.workspace, MINI, { name: 'cifar-mini' });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${served.url}#/lab`);
+    await page.getByTestId('backend-badge').getByText('wasm').waitFor({ timeout: 30_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('runs the 2-D Gaussian preset and shows both scatters with their memorised fractions', async () => {
+    await page.getByTestId('preset-gaussian2d-steps').fill('400');
+    await page.getByTestId('run-preset-gaussian2d').click();
+    const result = page.getByTestId('preset-gaussian2d-result');
+    await result.locator('canvas').first().waitFor({ timeout: 60_000 });
+    expect(await result.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+    const empirical = parseFloat((await page.getByTestId('memorised-empirical').textContent()) ?? '');
+    const gaussian = parseFloat((await page.getByTestId('memorised-gaussian').textContent()) ?? '');
+    expect(empirical).toBeGreaterThan(gaussian + 20);
+    await result.scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-preset-gaussian2d');
+  });
+
+  it('samples with the delta slider moved (delta and bandwidth stay one control) and lists the run', async () => {
+    await page.getByTestId('a-data').selectOption('g2:train');
+    const slider = page.getByTestId('a-delta-slider');
+    await slider.fill('-2'); // delta = 10^-2
+    expect(await page.getByTestId('a-delta-value').inputValue()).toBe('0.01');
+    expect(Number(await page.getByTestId('a-delta-bandwidth').inputValue())).toBeCloseTo(Math.sqrt(1 - Math.exp(-0.02)), 3);
+    // editing the bandwidth moves delta
+    await page.getByTestId('a-delta-bandwidth').fill('0.2');
+    await page.getByTestId('a-delta-bandwidth').press('Enter');
+    expect(Number(await page.getByTestId('a-delta-value').inputValue())).toBeCloseTo(-0.5 * Math.log(1 - 0.04), 4);
+    await slider.fill('-3');
+    await page.getByTestId('a-steps').fill('150');
+    await page.getByTestId('a-n').fill('300');
+    await page.getByTestId('a-run').click();
+    const result = page.getByTestId('a-result');
+    await result.locator('canvas').first().waitFor({ timeout: 60_000 });
+    expect(await result.getByTestId('run-headline').textContent()).toMatch(/memorised/);
+    await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-sample-2d');
+
+    await page.locator('[data-view=runs]').click();
+    const entry = page.locator('[data-run-kind=sample]').first();
+    await entry.waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-run-kind="experiment:gaussian2d"]').count()).toBe(1);
+    await entry.click();
+    const detail = page.getByTestId('run-detail');
+    await detail.waitFor();
+    expect(await page.getByTestId('run-params').textContent()).toMatch(/delta\s*0\.001/);
+    expect(await detail.locator('canvas').count()).toBeGreaterThan(0);
+    await screenshot(page, 'runs-sample-2d');
+  });
+
+  it('compares two settings side by side from the same noise (A: small delta, B: large delta)', async () => {
+    await page.locator('[data-view=lab]').click();
+    await page.getByTestId('compare').check();
+    await page.getByTestId('b-copy').click();
+    expect(await page.getByTestId('b-data').inputValue()).toBe('g2:train');
+    await page.getByTestId('b-delta-slider').fill('-0.7'); // delta ~ 0.2
+    await page.getByTestId('b-run').click();
+    await page.getByTestId('b-result').locator('canvas').first().waitFor({ timeout: 60_000 });
+    const memorised = async (pane: string) => parseFloat((await page.getByTestId(`${pane}-result`).locator('dd').first().textContent()) ?? '');
+    expect(await memorised('a')).toBeGreaterThan(await memorised('b'));
+    await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-compare');
+    await page.getByTestId('compare').uncheck();
+  });
+
+  it.skipIf(!existsSync(MINI))('samples CIFAR images and shows each next to its nearest training image', async () => {
+    await page.locator('[data-view=lab]').click();
+    await page.getByTestId('a-data').selectOption('cifar-mini:train');
+    await page.getByTestId('a-sampler').selectOption('ei');
+    await page.getByTestId('a-subset').fill('500');
+    await page.getByTestId('a-n').fill('24');
+    await page.getByTestId('a-steps').fill('30');
+    await page.getByTestId('a-delta-slider').fill('-3.5');
+    expect(await page.getByTestId('a-delta-readout').textContent()).toMatch(/\/255 noise per pixel/);
+    await page.getByTestId('a-run').click();
+    const grid = page.getByTestId('a-result').getByTestId('sample-grid');
+    await grid.waitFor({ timeout: 60_000 });
+    expect(await grid.locator('.card').count()).toBe(24);
+    // the sprite sheets load (a broken resource would leave the cells empty)
+    const sheet = await page.evaluate(async () => {
+      const cell = document.querySelector<HTMLElement>('[data-testid=a-result] .card .img');
+      const url = cell ? getComputedStyle(cell).backgroundImage.replace(/^url\("?|"?\)$/g, '') : '';
+      const r = await fetch(url);
+      return { status: r.status, type: r.headers.get('content-type') };
+    });
+    expect(sheet).toEqual({ status: 200, type: 'image/png' });
+    await page.waitForTimeout(300);
+    await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-sample-images');
+
+    await page.locator('[data-view=runs]').click();
+    await page.locator('[data-run-kind=sample]').first().click();
+    await page.getByTestId('run-detail').getByTestId('sample-grid').waitFor();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'runs-sample-images');
+    // delete with confirmation
+    const before = await page.locator('[data-run-kind]').count();
+    await page.getByTestId('run-delete').click();
+    await page.getByTestId('run-delete-confirm').click();
+    await expect.poll(() => page.locator('[data-run-kind]').count()).toBe(before - 1);
+    expect(pageErrors).toEqual([]);
+  });
+});

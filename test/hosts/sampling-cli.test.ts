@@ -1,0 +1,164 @@
+/**
+ * `scorescope sample | reproduce | sweep | runs` run in-process through the CLI's main(argv),
+ * stdout captured (--json prints exactly one object), on a 100-point 2-D Gaussian and the
+ * bit-exact CIFAR-10 mini archive.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../electron/hosts/cli';
+import { importDataset, synthDataset } from '../../electron/workspace/datasets';
+import { readNpz } from '../../native-data';
+
+const MINI = '/work/shared/data/cifar10/cifar10-mini-bin.tar.gz';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...argv: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main([...argv, '--workspace', ws]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+interface RunJson {
+  run: string;
+  dir: string;
+  out?: string;
+  kind: string;
+  params: Record<string, unknown>;
+  timings: Record<string, number>;
+  summary: Record<string, unknown>;
+  files: string[];
+}
+
+async function json<T = RunJson>(...argv: string[]): Promise<T> {
+  const r = await cli(...argv, '--json');
+  if (r.code !== 0) throw new Error(`scorescope ${argv.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+let ws = '';
+let outDir = '';
+
+beforeAll(async () => {
+  ws = mkdtempSync(join(tmpdir(), 'ss-sampling-cli-'));
+  outDir = mkdtempSync(join(tmpdir(), 'ss-sampling-out-'));
+  await synthDataset(ws, { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0 }, { name: 'g2' });
+});
+
+afterAll(() => {
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('scorescope sample', () => {
+  it('writes run.json and samples.npz, prints the run summary, copies to --out', async () => {
+    const r = await json('sample', '--data', 'g2', '--score', 'empirical', '--sampler', 'ei', '--delta', '0.002', '--steps', '60', '--n', '40', '--seed', '3', '--out', outDir);
+    expect(r.kind).toBe('sample');
+    expect(r.params).toMatchObject({ data: 'g2:train', sampler: 'ei', score: 'empirical', delta: 0.002, steps: 60, n: 40, seed: 3, T: 5, grid: 'geometric' });
+    expect(r.timings['total']).toBeGreaterThan(0);
+    expect(r.summary['memorisedFraction']).toBeGreaterThan(0.5);
+    const manifest = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest['id']).toBe(r.run);
+    const arr = (await readNpz(join(r.dir, 'samples.npz')))['arr_0']!;
+    expect(arr.shape).toEqual([40, 2]);
+    expect(arr.dtype.descr).toBe('<f4');
+    expect(r.out).toBe(join(outDir, r.run));
+    expect(readdirSync(r.out!).sort()).toEqual(readdirSync(r.dir).sort());
+  });
+
+  it('takes the bandwidth instead of delta, and refuses both, NaN, and unknown choices', async () => {
+    const r = await json('sample', '--data', 'g2', '--sampler', 'kde', '--bandwidth', '0.2', '--n', '10');
+    expect(r.params['delta']).toBeCloseTo(-0.5 * Math.log(1 - 0.04), 12);
+    expect(r.params['bandwidth']).toBe(0.2);
+
+    const both = await cli('sample', '--data', 'g2', '--delta', '0.01', '--bandwidth', '0.1', '--json');
+    expect(both.code).toBe(1);
+    expect(JSON.parse(both.stdout).error).toMatch(/--delta or --bandwidth, not both/);
+    const nan = await cli('sample', '--data', 'g2', '--delta', 'NaN');
+    expect(nan.code).toBe(1);
+    expect(nan.stderr).toMatch(/--delta must be a number/);
+    const sampler = await cli('sample', '--data', 'g2', '--sampler', 'magic');
+    expect(sampler.stderr).toMatch(/--sampler must be one of sde, ei, ode, heun, edm, kde, cifar-kde/);
+    const missing = await cli('sample', '--data', 'nosuch', '--n', '4');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no dataset "nosuch"/);
+    const big = await cli('sample', '--data', 'g2', '--subset', '500');
+    expect(big.stderr).toMatch(/subset: 500 is larger than "g2:train" \(100 items\)/);
+    const past = await cli('sample', '--data', 'g2', '--bandwidth', '0.99999');
+    expect(past.stderr).toMatch(/not below T = 5/);
+  });
+});
+
+describe('scorescope reproduce / sweep / runs', () => {
+  it('reproduce gaussian2d (few steps): the empirical score memorises more than the Gaussian score', async () => {
+    const r = await json('reproduce', 'gaussian2d', '--steps', '500', '--n', '300');
+    const memorised = r.summary['memorisedFraction'] as { empirical: number; gaussian: number };
+    expect(memorised.empirical).toBeGreaterThan(memorised.gaussian + 0.3);
+    expect(r.files).toEqual(expect.arrayContaining(['figure-samples.svg', 'table.csv', 'table.json', 'samples.npz']));
+    const csv = readFileSync(join(r.dir, 'table.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^score,memorisedFraction,medianNearestDistance/);
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['empirical', 'gaussian']);
+  });
+
+  it('sweep writes a table with one row per delta, memorisation falling as delta grows', async () => {
+    const r = await json('sweep', '--data', 'g2', '--deltas', '0.3,0.0005,0.02', '--n', '150', '--steps', '100');
+    const rows = JSON.parse(readFileSync(join(r.dir, 'table.json'), 'utf8')) as { delta: number; memorisedFraction: number; bandwidth: number }[];
+    expect(rows.map((x) => x.delta)).toEqual([0.0005, 0.02, 0.3]);
+    expect(rows[0]!.memorisedFraction).toBeGreaterThan(rows[2]!.memorisedFraction);
+    expect(rows[1]!.bandwidth).toBeCloseTo(Math.sqrt(1 - Math.exp(-0.04)), 12);
+    expect(readFileSync(join(r.dir, 'table.csv'), 'utf8').split('\n')[0]).toMatch(/^delta,bandwidth,expectedNoiseNorm,memorisedFraction/);
+    expect(r.files).toContain('figure-delta-sweep.svg');
+  });
+
+  it('reproduce score-error fits a slope near -1', async () => {
+    const r = await json('reproduce', 'score-error', '--ns', '50,100,200,400', '--sets', '2', '--h', '0.1', '--samples-per-time', '200');
+    expect(r.summary['slope']).toBeGreaterThan(-1.35);
+    expect(r.summary['slope']).toBeLessThan(-0.65);
+    expect(r.files).toEqual(expect.arrayContaining(['figure-score-error.svg', 'table.csv']));
+  });
+
+  it('reproduce cifar10 says how to get CIFAR-10 when the workspace has none, then runs on the mini archive', async () => {
+    const none = await cli('reproduce', 'cifar10', '--n', '2');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no CIFAR-10 dataset in the workspace.*scorescope datasets import .*datasets download cifar10/);
+    if (!existsSync(MINI)) return;
+    await importDataset(ws, MINI, { name: 'cifar-mini' });
+    const r = await json('reproduce', 'cifar10', '--n', '4', '--subset', '300');
+    expect(r.summary['memorisedFraction']).toBe(1);
+    expect(r.summary['lastSigma']).toBeCloseTo(0.00753, 4);
+    const arr = (await readNpz(join(r.dir, 'samples.npz')))['arr_0']!;
+    expect(arr.shape).toEqual([4, 32, 32, 3]);
+    expect(arr.dtype.descr).toBe('|u1');
+  });
+
+  it('runs list / show / remove', async () => {
+    const list = await json<{ runs: { id: string; kind: string }[] }>('runs', 'list');
+    expect(list.runs.length).toBeGreaterThanOrEqual(5);
+    const experiments = await json<{ runs: { kind: string }[] }>('runs', 'list', '--kind', 'experiment');
+    expect(experiments.runs.every((x) => x.kind.startsWith('experiment:'))).toBe(true);
+    const id = list.runs.find((x) => x.kind === 'sample')!.id;
+    const shown = await json('runs', 'show', id);
+    expect(shown.run).toBe(id);
+    expect(shown.files).toContain('samples.npz');
+    expect((await json<{ removed: boolean }>('runs', 'remove', id)).removed).toBe(true);
+    const again = await cli('runs', 'show', id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/no run/);
+    const bad = await cli('runs', 'show', '../etc');
+    expect(bad.stderr).toMatch(/run id/);
+  });
+});
