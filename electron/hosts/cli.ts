@@ -74,12 +74,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Greedy word wrap for help text. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
 function helpText(): string {
-  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
-  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  const lines = Object.values(commands).map((c) => `  ${c.usage}\n${wrap(c.summary, 92, '      ')}`);
   return `ScoreScope: memorisation in score-based generative models, headless.
 
-Usage: scorescope <command> [options]
+Usage: scorescope <command> [options]      (scorescope <command> --help for one command)
 
 Commands:
 ${lines.join('\n')}
