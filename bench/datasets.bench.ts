@@ -4,17 +4,15 @@
  * buffers; sampled every 20 ms) against the decoded size, the train channel means
  * (expected 125.27 / 122.93 / 113.86 for this archive) and the class counts.
  */
+import { CIFAR_FULL } from '../test/helpers/shared-data';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { importDataset } from '../electron/workspace/datasets';
 import { JobCancelled, type JobContext } from '../electron/engine/jobs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SHARED = process.env['SCORESCOPE_SHARED'] ?? resolve(here, '../../shared');
-const ARCHIVE = join(SHARED, 'data/cifar10/cifar-10-binary.tar.gz');
+const ARCHIVE = CIFAR_FULL;
 const DECODED_MB = (60_000 * 3073) / 1e6;
 const MB = 1024 * 1024;
 

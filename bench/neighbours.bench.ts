@@ -1,7 +1,7 @@
 /**
  * Exact k-NN speed: 1 000 queries against the 50 000 CIFAR-10 training images, k = 5,
  * D = 3 072, pixels in [0, 1], on the backend initBackend picks. Real data, read from
- * /work/shared/data/cifar10/cifar-10-binary.tar.gz with zlib and a small tar walk.
+ * ../shared/data/cifar10/cifar-10-binary.tar.gz with zlib and a small tar walk.
  * Queries: the first 1 000 test images, then 200 noisy copies of training images (sanity check
  * that each finds its source). Flops counted as 2 M N D (the matMul).
  * BENCH_NN_SWEEP=1 also times reference/query chunk sizes on 200 queries (weights pre-packed).
@@ -9,6 +9,7 @@
  * 9 000 test images as the held-out split: a model that generalises, so expect ~0% memorised
  * and C_T near 0.
  */
+import { CIFAR_FULL } from '../test/helpers/shared-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -17,7 +18,7 @@ import { createReferenceSet, nearestNeighbours, pixelsToUnit } from '../electron
 import { createNoise } from '../electron/engine/noise';
 import { auditMetrics } from '../electron/engine/metrics';
 
-const archive = '/work/shared/data/cifar10/cifar-10-binary.tar.gz';
+const archive = CIFAR_FULL;
 const record = 3073;
 const D = 3072;
 

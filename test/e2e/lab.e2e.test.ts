@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screenshot, serve, type Served } from './harness';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 
-const MINI = '/work/shared/data/cifar10/cifar10-mini-bin.tar.gz';
+import { CIFAR_MINI as MINI } from '../helpers/shared-data';
 
 describe('Lab and Runs in Chromium against `scorescope serve`', () => {
   let served: Served;

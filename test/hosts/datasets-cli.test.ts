@@ -2,7 +2,7 @@
  * `scorescope datasets ...` run in-process through the CLI's main(argv): stdout is captured and
  * parsed (--json prints exactly one object). Downloads come from a local server on 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -10,28 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { main } from '../../electron/hosts/cli';
+import { runCli, type CliRun } from '../helpers/cli';
 import { readTar } from '../../native-data';
 import { MINI, tempDir } from '../native-data/fixtures';
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCli(argv);
 }
 
 async function json<T = Record<string, unknown>>(...argv: string[]): Promise<T> {

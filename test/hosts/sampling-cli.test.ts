@@ -3,34 +3,18 @@
  * stdout captured (--json prints exactly one object), on a 100-point 2-D Gaussian and the
  * bit-exact CIFAR-10 mini archive.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../electron/hosts/cli';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 import { readNpz } from '../../native-data';
 
-const MINI = '/work/shared/data/cifar10/cifar10-mini-bin.tar.gz';
+import { CIFAR_MINI as MINI } from '../helpers/shared-data';
+import { runCli, type CliRun } from '../helpers/cli';
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main([...argv, '--workspace', ws]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCli([...argv, '--workspace', ws]);
 }
 
 interface RunJson {

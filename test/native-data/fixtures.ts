@@ -5,8 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { crc32, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -277,5 +276,4 @@ export function runPython(code: string, cwd: string): void {
 }
 
 /** shared/ sits beside the repository (CI: beside the fresh clone). */
-const SHARED = process.env['SCORESCOPE_SHARED'] ?? resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared');
-export const MINI = join(SHARED, 'data/cifar10/cifar10-mini-bin.tar.gz');
+export { CIFAR_MINI as MINI } from '../helpers/shared-data';
