@@ -1,4 +1,123 @@
-/** CLI commands of the audit feature. Subcommands read ctx.args[0]. */
-import type { Command } from './types';
+/**
+ * `scorescope audit --samples PATH --train <dataset[:split]> [--test <dataset:split>] [--k 5]
+ *  [--threshold 0.3333] [--seed S] [--resize S] [--out DIR] [--json]`
+ * Runs an audit job, prints the headline metrics (with --json: one object with the metrics and
+ * every sample's neighbours), and with --out writes every export into DIR.
+ */
+import type { AuditDetail, AuditSummary } from '../../contract';
+import { runJob } from './run-job';
+import type { Command, CommandContext } from './types';
 
-export const auditCommands: Record<string, Command> = {};
+const USAGE = 'audit --samples PATH --train <dataset[:split]> [--test <dataset:split>] [--k 5] [--threshold 0.3333] [--seed S] [--resize S] [--out DIR [--top N]] [--json]';
+
+function required(ctx: CommandContext, flag: string, what: string): string {
+  const v = ctx.flags.string(flag);
+  if (!v) throw new Error(`audit: --${flag} is required (${what})\nusage: ${USAGE}`);
+  return v;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const fixed = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
+
+/** The --json object: headline metrics, then one entry per sample. */
+export function auditJson(summary: AuditSummary, d: AuditDetail, exports: { kind: string; path: string; bytes: number }[] | null): Record<string, unknown> {
+  const m = d.metrics;
+  const c = d.columns;
+  const perSample = c.ratio.map((ratio, i) => ({
+    index: i,
+    name: c.names[i],
+    neighbours: Array.from({ length: c.k }, (_, j) => {
+      const o = i * c.k + j;
+      const label = c.neighbourLabel[o]!;
+      return { index: c.neighbourIndex[o]!, label: label >= 0 ? label : null, distance: c.neighbourDistance[o]! };
+    }),
+    ratio,
+    memorized: ratio < m.threshold,
+    calibrated: c.calibrated[i],
+    testD1: c.testD1 ? c.testD1[i] : null,
+    authentic: c.authentic ? c.authentic[i] : null,
+  }));
+  return {
+    run: summary.run,
+    dir: summary.dir,
+    count: m.count,
+    k: c.k,
+    threshold: m.threshold,
+    distance: 'L2 on pixels scaled to [0, 1]',
+    memorizedFraction: m.memorizedFraction,
+    memorizedCI: m.memorizedCI,
+    memorizedCount: m.memorizedCount,
+    medianD1: m.medianD1,
+    medianRatio: m.medianRatio,
+    ct: m.ct?.value ?? null,
+    authenticity: m.authenticity?.fraction ?? null,
+    precision: m.precision,
+    recall: m.recall,
+    coverage: m.coverage,
+    calibratedExtractedFraction: m.calibrated.extractedFraction,
+    perClass: m.perClass,
+    trainTestGap: m.trainTestGap
+      ? { sampleMedian: m.trainTestGap.sampleMedian, testMedian: m.trainTestGap.testMedian, mannWhitney: m.trainTestGap.mannWhitney }
+      : null,
+    train: d.train,
+    test: d.test,
+    source: d.source,
+    unavailable: m.unavailable,
+    notes: m.notes,
+    seconds: summary.seconds,
+    exports,
+    perSample,
+  };
+}
+
+function humanText(summary: AuditSummary, d: AuditDetail, exports: { path: string }[] | null): string {
+  const m = d.metrics;
+  const lines = [
+    `audit ${summary.run}: ${m.count} samples (${d.source.run ? `run ${d.source.run}` : d.source.path}) against ${d.train.ref} (${d.train.count} images)${d.test ? `, test ${d.test.ref}` : ''}`,
+    `  memorised       ${pct(m.memorizedFraction)}  (95% CI ${pct(m.memorizedCI[0])}–${pct(m.memorizedCI[1])}, n = ${m.count}, d1/d2 < ${m.threshold.toFixed(4)})`,
+    `  median d1       ${fixed(m.medianD1)}   median d1/d2 ${fixed(m.medianRatio)}`,
+    `  C_T             ${fixed(m.ct?.value ?? null, 2)}${m.ct?.reason ? ` (${m.ct.reason})` : ''}`,
+    `  authenticity    ${m.authenticity ? pct(m.authenticity.fraction) : '—'}`,
+    `  precision       ${fixed(m.precision, 3)}   recall ${fixed(m.recall, 3)}`,
+    `  coverage        ${m.coverage.distinct} distinct nearest training images (${pct(m.coverage.fraction)})`,
+  ];
+  if (m.trainTestGap) {
+    const g = m.trainTestGap;
+    lines.push(`  train/test gap  median d1 ${fixed(g.sampleMedian)} (samples) vs ${fixed(g.testMedian)} (test); Mann–Whitney z = ${g.mannWhitney.z.toFixed(2)}, p = ${g.mannWhitney.p.toExponential(2)}`);
+  }
+  if (m.perClass) {
+    const classes = m.perClass.filter((r) => r.count > 0).map((r) => `${r.name ?? r.label} ${r.memorized}/${r.count}`);
+    lines.push(`  per class       ${classes.join(', ')}`);
+  }
+  for (const n of m.notes) lines.push(`  note: ${n}`);
+  lines.push(`  run folder      ${summary.dir}`);
+  if (exports) for (const e of exports) lines.push(`  wrote           ${e.path}`);
+  return lines.join('\n');
+}
+
+export const auditCommands: Record<string, Command> = {
+  audit: {
+    usage: USAGE,
+    summary: 'audit generated samples (images folder, .npz, .npy, or a run) for copies of training images: d1/d2, C_T, authenticity, precision/recall, exports',
+    async run(ctx) {
+      const request = {
+        samples: required(ctx, 'samples', 'a folder of images, an .npz / .npy file, or a run id'),
+        train: required(ctx, 'train', 'the training split, e.g. cifar10 or cifar10:train'),
+        test: ctx.flags.string('test'),
+        k: ctx.flags.number('k'),
+        threshold: ctx.flags.number('threshold'),
+        seed: ctx.flags.number('seed'),
+        resize: ctx.flags.number('resize'),
+        fit: ctx.flags.string('fit'),
+      };
+      const out = ctx.flags.string('out');
+      const top = ctx.flags.number('top');
+      const summary = (await runJob(ctx, 'audit.start', request)) as AuditSummary;
+      const service = ctx.service();
+      const detail = await service.call('audit.show', { id: summary.run });
+      const exports = out ? (await service.call('audit.export', { id: summary.run, out, ...(top !== undefined ? { top } : {}) })).files : null;
+      ctx.print(auditJson(summary, detail, exports), humanText(summary, detail, exports));
+      return 0;
+    },
+  },
+};
