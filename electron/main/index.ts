@@ -89,7 +89,13 @@ void app.whenReady().then(() => {
     const segments = url.host === 'res' ? resourceSegments(url.pathname, '/') : null;
     const r = segments && (await resolveResource(segments, url.searchParams, service.options.workspace));
     if (!r) return new Response('not found', { status: 404 });
-    return new Response(new Uint8Array(r.body), { headers: { 'content-type': r.contentType } });
+    const headers: Record<string, string> = { 'content-type': r.contentType };
+    if (r.filename) headers['content-disposition'] = `attachment; filename="${r.filename.replace(/[^\w.-]/g, '_')}"`;
+    return new Response(new Uint8Array(r.body), { headers });
+  });
+  // Exports arrive as downloads: always ask where to save them.
+  session.defaultSession.on('will-download', (_e, item) => {
+    item.setSaveDialogOptions({ title: 'Save export', defaultPath: join(app.getPath('documents'), item.getFilename()) });
   });
   createWindow();
   app.on('activate', () => {
