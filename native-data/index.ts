@@ -5,7 +5,7 @@ export { safeEntryPath } from './archive-path';
 export { readTar, writeTar, type TarEntry, type TarInput } from './tar';
 export { ZipFile, ZipWriter, isZipMagic, type ZipEntry } from './zip';
 export {
-  parseNpyHeader, parseDtype, readNpyBytes, readNpyFile, readNpyHeader, readNpyItems, streamNpy, streamNpyFile,
+  parseNpyHeader, parseDtype, readNpyBytes, readNpyFile, readNpyHeader, readNpyItems, readNpyItemsAt, streamNpy, streamNpyFile,
   encodeNpy, encodeNpyHeader, writeNpy, NpyStreamWriter, decodeNpyData, fortranToC, descrOf, isNpyMagic, product,
   type NpyArray, type NpyData, type NpyDtype, type NpyHeader, type NpyStream, type NpyChunk,
 } from './npy';

@@ -274,6 +274,24 @@ export async function readNpyFile(file: string): Promise<NpyArray> {
  * (no full load): thumbnails, random access.
  */
 export async function readNpyItems(file: string, start: number, count: number): Promise<NpyArray> {
+  return readItemsOf(file, (n) => {
+    const s = Math.max(0, Math.min(start, n));
+    const c = Math.max(0, Math.min(count, n - s));
+    return Int32Array.from({ length: c }, (_, k) => s + k);
+  });
+}
+
+/**
+ * Reads the items at `indices` (any order, repeats allowed) along the first axis of a C-order
+ * .npy, in that order: one positional read per run of consecutive indices (class filters,
+ * gallery rows), never a full load.
+ */
+export async function readNpyItemsAt(file: string, indices: ArrayLike<number>): Promise<NpyArray> {
+  return readItemsOf(file, () => indices);
+}
+
+/** The items `choose(itemCount)` names, one positional read per run of consecutive indices. */
+async function readItemsOf(file: string, choose: (n: number) => ArrayLike<number>): Promise<NpyArray> {
   const fh = await orDataError(file, () => open(file, 'r'));
   try {
     const h = await readHeaderFromHandle(fh, file);
@@ -281,12 +299,18 @@ export async function readNpyItems(file: string, start: number, count: number): 
     const n = h.shape[0] ?? 1;
     const itemShape = h.shape.slice(1);
     const itemBytes = product(itemShape) * h.dtype.itemSize;
-    const s = Math.max(0, Math.min(start, n));
-    const c = Math.max(0, Math.min(count, n - s));
-    const raw = new Uint8Array(c * itemBytes);
-    const { bytesRead } = await fh.read(raw, 0, raw.length, h.dataOffset + s * itemBytes);
-    if (bytesRead < raw.length) throw new DataError(file, `truncated .npy: items ${s}..${s + c - 1} run past the end of the file`);
-    return { dtype: h.dtype, shape: [c, ...itemShape], data: decodeNpyData(h.dtype, raw, true) };
+    const indices = choose(n);
+    const raw = new Uint8Array(indices.length * itemBytes);
+    for (let k = 0; k < indices.length; ) {
+      const first = indices[k]!;
+      if (!Number.isInteger(first) || first < 0 || first >= n) throw new DataError(file, `no item ${first} (the array has ${n})`);
+      let run = 1;
+      while (k + run < indices.length && indices[k + run] === first + run && first + run < n) run++;
+      const { bytesRead } = await fh.read(raw, k * itemBytes, run * itemBytes, h.dataOffset + first * itemBytes);
+      if (bytesRead < run * itemBytes) throw new DataError(file, `truncated .npy: items ${first}..${first + run - 1} run past the end of the file`);
+      k += run;
+    }
+    return { dtype: h.dtype, shape: [indices.length, ...itemShape], data: decodeNpyData(h.dtype, raw, true) };
   } finally {
     await fh.close();
   }

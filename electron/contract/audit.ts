@@ -207,6 +207,39 @@ export const AuditThresholdSummary = z.object({
 });
 export type AuditThresholdSummary = z.infer<typeof AuditThresholdSummary>;
 
+/** The metrics an AuditSummary repeats from the full report, with C_T and authenticity as bare numbers. */
+export type AuditHeadline = Pick<
+  AuditSummary,
+  'memorizedFraction' | 'memorizedCI' | 'memorizedCount' | 'medianD1' | 'medianRatio' | 'ct' | 'authenticity' | 'precision' | 'recall' | 'coverage'
+>;
+
+/** What auditHeadline reads: metrics.json (AuditMetricsInfo) or the engine's AuditReport. */
+type HeadlineSource = Omit<AuditHeadline, 'ct' | 'authenticity'> & {
+  ct: { value: number | null } | null;
+  authenticity: { fraction: number } | null;
+};
+
+/** The headline numbers of a full audit report (the job's summary, the CLI's --json). */
+export function auditHeadline(m: HeadlineSource): AuditHeadline {
+  return {
+    memorizedFraction: m.memorizedFraction,
+    memorizedCI: m.memorizedCI,
+    memorizedCount: m.memorizedCount,
+    medianD1: m.medianD1,
+    medianRatio: m.medianRatio,
+    ct: m.ct?.value ?? null,
+    authenticity: m.authenticity?.fraction ?? null,
+    precision: m.precision,
+    recall: m.recall,
+    coverage: m.coverage,
+  };
+}
+
+/** The memorised fraction, interval and per-class rows at the audit's own threshold (no new bootstrap). */
+export function savedThresholdSummary(m: AuditMetricsInfo): AuditThresholdSummary {
+  return { threshold: m.threshold, memorizedFraction: m.memorizedFraction, memorizedCI: m.memorizedCI, memorizedCount: m.memorizedCount, count: m.count, perClass: m.perClass };
+}
+
 export const auditExportKinds = ['html', 'gallery', 'csv', 'metrics', 'samples', 'neighbours'] as const;
 export const AuditExportKind = z.enum(auditExportKinds);
 export type AuditExportKind = z.infer<typeof AuditExportKind>;

@@ -11,38 +11,34 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, serve, type Served } from './harness';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot, type OpenApp } from './harness';
 import { CIFAR_MINI as MINI } from '../helpers/shared-data';
 import { importDataset, loadSplit } from '../../electron/workspace/datasets';
 import { buildAuditSamples, writeAuditSamplesNpz, type AuditSamples } from '../hosts/audit-fixtures';
 
 describe('audit view in Chromium against `scorescope serve`', () => {
-  let served: Served;
-  let browser: BrowserContext;
+  let app: OpenApp;
   let page: Page;
   let fixtures = '';
   let npz = '';
   let samples: AuditSamples;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     fixtures = mkdtempSync(join(tmpdir(), 'scorescope-e2e-audit-'));
-    [served, browser] = await Promise.all([serve(), launchChromium()]);
-    // the served workspace is a folder on disk: import the mini archive straight into it
-    await importDataset(served.workspace, MINI);
-    const train = (await loadSplit(served.workspace, 'cifar10:train')).data as Uint8Array;
-    const test = (await loadSplit(served.workspace, 'cifar10:test')).data as Uint8Array;
-    samples = buildAuditSamples(train, test, 32 * 32 * 3);
-    npz = join(fixtures, 'generated.npz');
-    await writeAuditSamplesNpz(npz, samples, [32, 32, 3]);
-    page = await browser.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${served.url}#/audit`);
+    app = await openApp('#/audit', async (served) => {
+      // the served workspace is a folder on disk: import the mini archive straight into it
+      await importDataset(served.workspace, MINI);
+      const train = (await loadSplit(served.workspace, 'cifar10:train')).data as Uint8Array;
+      const test = (await loadSplit(served.workspace, 'cifar10:test')).data as Uint8Array;
+      samples = buildAuditSamples(train, test, 32 * 32 * 3);
+      npz = join(fixtures, 'generated.npz');
+      await writeAuditSamplesNpz(npz, samples, [32, 32, 3]);
+    });
+    page = app.page;
   });
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await app?.close();
     rmSync(fixtures, { recursive: true, force: true });
   });
 
@@ -144,7 +140,7 @@ describe('audit view in Chromium against `scorescope serve`', () => {
     await download.saveAs(file);
     const html = await readFile(file, 'utf8');
     expect(html).toContain('data:image/png;base64,');
-    const report = await browser.newPage();
+    const report = await app.browser.newPage();
     await report.goto(pathToFileURL(file).href);
     const images = await report.evaluate(() => Array.from(document.images).map((i) => i.complete && i.naturalWidth));
     expect(images.length).toBeGreaterThan(24);
@@ -155,6 +151,6 @@ describe('audit view in Chromium against `scorescope serve`', () => {
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
     expect(csv.suggestedFilename()).toMatch(/-per-sample\.csv$/);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -6,33 +6,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, serve, type Served } from './harness';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot, type OpenApp } from './harness';
 import { writePngFolder, writeSamplesNpz, type PngFolder } from './fixtures-datasets';
 import { MINI } from '../native-data/fixtures';
 
 describe('datasets view in Chromium against `scorescope serve`', () => {
-  let served: Served;
-  let browser: BrowserContext;
+  let app: OpenApp;
   let page: Page;
   let fixtures = '';
   let folder: PngFolder;
   let npz = '';
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     fixtures = mkdtempSync(join(tmpdir(), 'scorescope-e2e-data-'));
     folder = await writePngFolder(fixtures, 'shapes', { perClass: 30, seed: 5 });
     npz = join(fixtures, 'samples.npz');
     await writeSamplesNpz(npz, 48);
-    [served, browser] = await Promise.all([serve(), launchChromium()]);
-    page = await browser.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${served.url}#/datasets`);
+    app = await openApp('#/datasets');
+    page = app.page;
   });
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await app?.close();
     rmSync(fixtures, { recursive: true, force: true });
   });
 
@@ -145,6 +140,6 @@ describe('datasets view in Chromium against `scorescope serve`', () => {
     await page.getByTestId('delete-confirm-yes').click();
     await page.getByTestId('dataset-list').waitFor();
     await expect.poll(() => page.locator('[data-testid=dataset-list] [data-dataset]').count()).toBe(3);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

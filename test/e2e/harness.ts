@@ -71,3 +71,39 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
+
+export interface OpenApp {
+  served: Served;
+  browser: BrowserContext;
+  page: Page;
+  /** Uncaught errors of the page, in order (a test ends by expecting none). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * `scorescope serve` and Chromium (started together), then one page at `served.url + hash` that
+ * records its uncaught errors. `prepare` fills the served workspace before the page opens. If any
+ * step fails, whatever started is stopped before the error is rethrown.
+ */
+export async function openApp(hash = '', prepare?: (served: Served) => Promise<void>): Promise<OpenApp> {
+  const [servedResult, browserResult] = await Promise.allSettled([serve(), launchChromium()]);
+  const served = servedResult.status === 'fulfilled' ? servedResult.value : undefined;
+  const browser = browserResult.status === 'fulfilled' ? browserResult.value : undefined;
+  const close = async () => {
+    await browser?.close();
+    await served?.stop();
+  };
+  try {
+    if (!served || !browser) throw servedResult.status === 'rejected' ? servedResult.reason : (browserResult as PromiseRejectedResult).reason;
+    await prepare?.(served);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${served.url}${hash}`);
+    return { served, browser, page, pageErrors, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

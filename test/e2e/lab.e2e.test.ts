@@ -5,33 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, serve, type Served } from './harness';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot, type OpenApp } from './harness';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 
 import { CIFAR_MINI as MINI } from '../helpers/shared-data';
 
 describe('Lab and Runs in Chromium against `scorescope serve`', () => {
-  let served: Served;
-  let browser: BrowserContext;
+  let app: OpenApp;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    served = await serve();
     // datasets straight into the served workspace (the server reads it on every list)
-    await synthDataset(served.workspace, { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0 }, { name: 'g2' });
-    if (existsSync(MINI)) await importDataset(served.workspace, MINI, { name: 'cifar-mini' });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${served.url}#/lab`);
+    app = await openApp('#/lab', async (served) => {
+      await synthDataset(served.workspace, { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0 }, { name: 'g2' });
+      if (existsSync(MINI)) await importDataset(served.workspace, MINI, { name: 'cifar-mini' });
+    });
+    page = app.page;
     await page.getByTestId('backend-badge').getByText('wasm').waitFor({ timeout: 30_000 });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  afterAll(() => app?.close());
 
   it('runs the 2-D Gaussian preset and shows both scatters with their memorised fractions', async () => {
     await page.getByTestId('preset-gaussian2d-steps').fill('400');
@@ -128,6 +121,6 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await page.getByTestId('run-delete').click();
     await page.getByTestId('run-delete-confirm').click();
     await expect.poll(() => page.locator('[data-run-kind]').count()).toBe(before - 1);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, serve, type Served } from './harness';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot, type OpenApp } from './harness';
 
 describe('app shell in Chromium against `scorescope serve`', () => {
-  let served: Served;
-  let browser: BrowserContext;
+  let app: OpenApp;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    served = await serve();
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(served.url);
+    app = await openApp();
+    page = app.page;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  afterAll(() => app?.close());
 
   it('shows the backend in use', async () => {
     await page.getByTestId('backend-badge').getByText('wasm').waitFor({ timeout: 30_000 });
@@ -51,6 +43,6 @@ describe('app shell in Chromium against `scorescope serve`', () => {
     expect(await page.locator('html').getAttribute('data-theme')).toMatch(/light|dark/);
     const file = await screenshot(page, 'shell-settings');
     expect(existsSync(file)).toBe(true);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

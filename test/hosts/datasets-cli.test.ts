@@ -5,12 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { runCli, type CliRun } from '../helpers/cli';
+import { fileRoute, localServer, type LocalServer } from '../helpers/http-server';
 import { readTar } from '../../native-data';
 import { MINI, tempDir } from '../native-data/fixtures';
 
@@ -55,29 +54,18 @@ interface DatasetJson { name: string; classes: string[] | null; splits: Record<s
 
 let dir = '';
 let cleanup = async () => {};
-let server: http.Server;
+let server: LocalServer;
 let base = '';
 let miniMd5 = '';
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('ss-cli-ds-'));
   miniMd5 = createHash('md5').update(await readFile(MINI)).digest('hex');
-  const size = (await stat(MINI)).size;
-  server = http.createServer((req, res) => {
-    if (req.url === '/cifar10-mini-bin.tar.gz') {
-      res.writeHead(200, { 'content-length': size, 'content-type': 'application/gzip' });
-      createReadStream(MINI).pipe(res);
-    } else {
-      res.writeHead(404);
-      res.end('no');
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await localServer({ '/cifar10-mini-bin.tar.gz': fileRoute(MINI, 'application/gzip') });
+  base = server.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server?.close();
   await cleanup();
 });
 

@@ -1,16 +1,14 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DataError, downloadCifar10, downloadFile } from '../../native-data';
 import { MINI, tempDir } from './fixtures';
+import { fileRoute, localServer, type LocalServer } from '../helpers/http-server';
 
 let dir = '';
 let cleanup = async () => {};
-let server: http.Server;
+let server: LocalServer;
 let base = '';
 let miniMd5 = '';
 let miniSize = 0;
@@ -19,27 +17,21 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   miniMd5 = createHash('md5').update(await readFile(MINI)).digest('hex');
   miniSize = (await stat(MINI)).size;
-  server = http.createServer((req, res) => {
-    if (req.url === '/cifar10-mini-bin.tar.gz') {
-      res.writeHead(200, { 'content-length': miniSize, 'content-type': 'application/gzip' });
-      createReadStream(MINI).pipe(res);
-    } else if (req.url === '/moved') {
+  server = await localServer({
+    '/cifar10-mini-bin.tar.gz': fileRoute(MINI, 'application/gzip'),
+    '/moved': (res) => {
       res.writeHead(302, { location: '/cifar10-mini-bin.tar.gz' });
       res.end();
-    } else if (req.url === '/slow') {
+    },
+    '/slow': (res) => {
       res.writeHead(200, { 'content-length': 1_000_000 });
       res.write(Buffer.alloc(1000)); // then stalls: only cancellation ends it
-    } else {
-      res.writeHead(404);
-      res.end('no');
-    }
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server?.close();
   await cleanup();
 });
 

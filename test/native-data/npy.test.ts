@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DataError, NpyStreamWriter, encodeNpyHeader, fortranToC, readNpyBytes, readNpyFile, readNpyItems, streamNpyFile, writeNpy,
+  DataError, NpyStreamWriter, encodeNpyHeader, fortranToC, readNpyBytes, readNpyFile, readNpyItems, readNpyItemsAt, streamNpyFile, writeNpy,
 } from '../../native-data';
 import { hasNumpy, runPython, tempDir } from './fixtures';
 
@@ -112,6 +112,17 @@ describe('npy', () => {
     expect(part.shape).toEqual([2, 3]);
     expect(Array.from(part.data as Float32Array)).toEqual([30, 31, 32, 33, 34, 35]);
     expect((await readNpyItems(f, 49, 5)).shape).toEqual([1, 3]);
+  });
+
+  it('reads items at arbitrary indices in the order asked (runs of consecutive indices in one read)', async () => {
+    const f = join(dir, 'items-at.npy');
+    await writeNpy(f, Float32Array.from({ length: 20 * 2 }, (_, i) => i), [20, 2]);
+    const indices = [3, 4, 5, 0, 19, 7, 7];
+    const got = await readNpyItemsAt(f, indices);
+    expect(got.shape).toEqual([7, 2]);
+    expect(Array.from(got.data as Float32Array)).toEqual(indices.flatMap((i) => [2 * i, 2 * i + 1]));
+    expect((await readNpyItemsAt(f, [])).shape).toEqual([0, 2]);
+    await expect(readNpyItemsAt(f, [2, 20])).rejects.toThrow(/no item 20 \(the array has 20\)/);
   });
 
   it('NpyStreamWriter patches the item count into a reserved header', async () => {

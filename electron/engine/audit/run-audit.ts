@@ -9,14 +9,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import type { AuditRequest, AuditSummary } from '../../contract/audit';
+import { auditHeadline, type AuditRequest, type AuditSummary } from '../../contract/audit';
 import { writeNpz, type NpzInput } from '../../../native-data';
 import { loadSplit, parseDatasetRef, type LoadedSplit } from '../../workspace/datasets';
 import { saveRun, runDirectory, type RunContent } from '../../workspace/runs';
 import { auditFiles, perSampleCsv } from '../../workspace/exports/audit-files';
-import { initBackend } from '../backend';
 import type { JobContext } from '../jobs';
+import { runEnvironment } from '../runs/environment';
+import { lapTimer } from '../runs/lap-timer';
 import { auditMetrics, type AuditReport, type HeldOutDistances, type TrainingRadii } from '../metrics';
 import { defaultMaxHeldOut } from '../metrics/heldOut';
 import { defaultMaxRadiiPoints, defaultRadiiK } from '../metrics/precisionRecall';
@@ -78,28 +78,6 @@ function shapeMismatch(samples: LoadedSamples, trainRef: string, trainShape: num
     : '; resize or convert them before auditing';
   return new Error(`samples ${samples.source.path} are ${got} images but the training split ${trainRef} holds ${want} images${fix}`);
 }
-
-async function environment(): Promise<Record<string, unknown>> {
-  const b = await initBackend();
-  return {
-    backend: b.name,
-    tfBackend: tf.getBackend(),
-    device: b.device,
-    backendReason: b.reason,
-    versions: { app: pkg.version, tfjs: tf.version_core, node: process.versions.node, electron: process.versions['electron'] ?? null },
-    platform: `${process.platform}-${process.arch}`,
-  };
-}
-
-const lapTimer = () => {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    const s = (now - last) / 1000;
-    last = now;
-    return s;
-  };
-};
 
 export interface AuditOutcome {
   summary: AuditSummary;
@@ -229,7 +207,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
 
   // ---- the run folder -----------------------------------------------------------------------
   ctx?.progress(0.97, 'writing the audit');
-  const env = await environment();
+  const env = await runEnvironment();
   const k = neighbours.k;
   const labels = new Int32Array(m * k).fill(-1);
   if (train.labels) for (let i = 0; i < m * k; i++) labels[i] = train.labels[neighbours.indices[i]!]!;
@@ -265,7 +243,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     test: testInfo ? { ref: testInfo.ref, sha256: testInfo.sha256 } : null,
     params,
     seed: req.seed,
-    backend: `${String(env['backend'])} (${String(env['device'])})`,
+    backend: `${env.backend} (${env.device})`,
   };
   const title = `Audit · ${samples.source.run ?? samples.source.path.split(/[\\/]/).pop()} (${m}) vs ${trainInfo.ref}`;
   const summaryOf = (run: string, seconds: number): AuditSummary => ({
@@ -274,16 +252,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     count: m,
     k,
     threshold: req.threshold,
-    memorizedFraction: report.memorizedFraction,
-    memorizedCI: report.memorizedCI,
-    memorizedCount: report.memorizedCount,
-    medianD1: report.medianD1,
-    medianRatio: report.medianRatio,
-    ct: report.ct?.value ?? null,
-    authenticity: report.authenticity?.fraction ?? null,
-    precision: report.precision,
-    recall: report.recall,
-    coverage: report.coverage,
+    ...auditHeadline(report),
     seconds,
   });
 

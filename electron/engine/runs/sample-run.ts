@@ -20,6 +20,7 @@ import { loadTrainingData } from './training-data';
 import { resolveEarlyStop } from './early-stopping';
 import { drawSamples } from './draw-samples';
 import { runEnvironment } from './environment';
+import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
 import { figureColours, scatterPanelsSvg } from './figures';
 import { writeArrays, writeJson, writePairsPng, writeText, type RichRunContent } from './run-files';
@@ -29,16 +30,6 @@ const TRAIN_POINTS_LIMIT = 5000;
 /** Pairs drawn in figure-nearest.png. */
 const FIGURE_PAIRS = 32;
 
-const phase = () => {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    const s = (now - last) / 1000;
-    last = now;
-    return s;
-  };
-};
-
 function title(req: SampleRequest, ref: string, used: number, delta: number | null): string {
   const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
   const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score`;
@@ -47,7 +38,7 @@ function title(req: SampleRequest, ref: string, used: number, delta: number | nu
 
 export async function runSample(workspace: string, req: SampleRequest, ctx?: JobContext): Promise<SampleRunResult> {
   const started = performance.now();
-  const lap = phase();
+  const lap = lapTimer();
   const timings: Record<string, number> = {};
   const stop = req.sampler === 'cifar-kde' ? null : resolveEarlyStop(req);
 

@@ -4,7 +4,7 @@
  * Runs an audit job, prints the headline metrics (with --json: one object with the metrics and
  * every sample's neighbours), and with --out writes every export into DIR.
  */
-import type { AuditDetail, AuditSummary } from '../../contract';
+import { auditHeadline, type AuditDetail, type AuditSummary } from '../../contract';
 import { runJob } from './run-job';
 import type { Command, CommandContext } from './types';
 
@@ -44,16 +44,7 @@ export function auditJson(summary: AuditSummary, d: AuditDetail, exports: { kind
     k: c.k,
     threshold: m.threshold,
     distance: 'L2 on pixels scaled to [0, 1]',
-    memorizedFraction: m.memorizedFraction,
-    memorizedCI: m.memorizedCI,
-    memorizedCount: m.memorizedCount,
-    medianD1: m.medianD1,
-    medianRatio: m.medianRatio,
-    ct: m.ct?.value ?? null,
-    authenticity: m.authenticity?.fraction ?? null,
-    precision: m.precision,
-    recall: m.recall,
-    coverage: m.coverage,
+    ...auditHeadline(m),
     calibratedExtractedFraction: m.calibrated.extractedFraction,
     perClass: m.perClass,
     trainTestGap: m.trainTestGap

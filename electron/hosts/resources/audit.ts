@@ -20,34 +20,18 @@ import { auditExportKinds, type AuditExportKind } from '../../contract/audit';
 import { isRunId } from '../../workspace/runs';
 import { auditSamples, loadAudit } from '../../workspace/exports/audit-data';
 import { auditExport } from '../../workspace/exports/audit-exports';
-import { cellOf, differenceRaster, encodePng, rowsRaster, sampleRaster } from '../../workspace/exports/audit-images';
+import { differenceRaster, rowsRaster, sampleRaster } from '../../workspace/exports/audit-images';
+import { cellOf, encodePng, tileItems } from '../../workspace/image-tiles';
+import { LruCache } from './lru';
+import { intParam } from './query';
 import type { Resource, ResourceResolver } from './types';
 
 const MAX_ROWS = 256;
 const MAX_COUNT = 1024;
 const MAX_OUTPUT_PIXELS = 32 * 1024 * 1024;
 
-const cache = new Map<string, Uint8Array>();
-let cached = 0;
 const CACHE_BYTES = 48 * 1024 * 1024;
-
-function remember(key: string, body: Uint8Array): void {
-  if (body.byteLength > CACHE_BYTES / 4) return;
-  cache.set(key, body);
-  cached += body.byteLength;
-  for (const [k, v] of cache) {
-    if (cached <= CACHE_BYTES) break;
-    cache.delete(k);
-    cached -= v.byteLength;
-  }
-}
-
-function intParam(q: URLSearchParams, key: string, fallback: number | null, min: number, max: number): number | null | undefined {
-  const raw = q.get(key);
-  if (raw === null || raw === '') return fallback;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min && v <= max ? v : undefined;
-}
+const cache = new LruCache<Uint8Array>(CACHE_BYTES, (b) => b.byteLength, CACHE_BYTES / 4);
 
 function indexList(text: string | null, max: number): number[] | null {
   if (text === null || text === '') return null;
@@ -60,11 +44,7 @@ function indexList(text: string | null, max: number): number[] | null {
 const png = (body: Uint8Array): Resource => ({ contentType: 'image/png', body });
 
 async function image(key: string, make: () => Promise<Uint8Array>): Promise<Resource> {
-  const hit = cache.get(key);
-  if (hit) return png(hit);
-  const body = await make();
-  remember(key, body);
-  return png(body);
+  return png(await cache.getOrLoad(key, make));
 }
 
 /** Errors about the request (no such sample, bad rank) answer 404 like any missing resource. */
@@ -101,22 +81,16 @@ const resolveAuditResource: ResourceResolver = async (path, q, workspace) => {
   if (what === 'samples-sheet') {
     const count = intParam(q, 'count', 64, 1, MAX_COUNT);
     const cols = intParam(q, 'cols', count ?? 64, 1, MAX_COUNT);
-    if (!Number.isInteger(index) || index < 0 || count === undefined || count === null || cols === undefined || cols === null) return null;
+    if (!Number.isInteger(index) || index < 0 || count === undefined || cols === undefined) return null;
     return orNull(() => image(key, async () => {
       const samples = await auditSamples(workspace, id);
-      const [m, h, w] = samples.shape as [number, number, number, number];
+      const [m, h, w, c] = samples.shape as [number, number, number, number];
       const cell = cellOf(h, w, size);
       const rowsN = Math.ceil(count / cols);
       if (rowsN * cols * cell.ch * cell.cw > MAX_OUTPUT_PIXELS) throw new Error('too large');
-      const width = cols * w;
-      const out = new Uint8Array(width * rowsN * h * 4);
-      for (let k = 0; k < count && index + k < m; k++) {
-        const one = await sampleRaster(workspace, audit, index + k);
-        const x0 = (k % cols) * w;
-        const y0 = Math.floor(k / cols) * h;
-        for (let y = 0; y < h; y++) out.set(one.data.subarray(y * w * 4, (y + 1) * w * 4), ((y0 + y) * width + x0) * 4);
-      }
-      return encodePng({ data: out, width, height: rowsN * h, channels: 4 }, cols * cell.cw, rowsN * cell.ch);
+      const shown = Math.max(0, Math.min(count, m - index));
+      const sheet = tileItems(samples.data as Uint8Array, { h, w, c }, { first: index, count: shown, slots: count, cols }, 'rgba');
+      return encodePng(sheet, cols * cell.cw, rowsN * cell.ch);
     }));
   }
 
@@ -132,7 +106,7 @@ const resolveAuditResource: ResourceResolver = async (path, q, workspace) => {
     const rank = intParam(q, 'rank', 0, 0, 49);
     const gainText = q.get('gain');
     const gain = gainText === null || gainText === '' ? 4 : Number(gainText);
-    if (rank === undefined || rank === null || !(Number.isFinite(gain) && gain > 0 && gain <= 255)) return null;
+    if (rank === undefined || !(Number.isFinite(gain) && gain > 0 && gain <= 255)) return null;
     return orNull(() => image(key, async () => {
       const r = await differenceRaster(workspace, audit, index, rank, gain);
       const cell = cellOf(r.height, r.width, size ?? 256);
@@ -146,7 +120,7 @@ const resolveAuditResource: ResourceResolver = async (path, q, workspace) => {
     const top = intParam(q, 'top', 48, 1, 1000);
     const thresholdText = q.get('threshold');
     const threshold = thresholdText === null || thresholdText === '' ? undefined : Number(thresholdText);
-    if (rows === null || top === undefined || top === null) return null;
+    if (rows === null || top === undefined) return null;
     if (threshold !== undefined && !(Number.isFinite(threshold) && threshold > 0 && threshold <= 1)) return null;
     return orNull(async () => {
       const e = await auditExport(workspace, id, at as AuditExportKind, { ...(rows ? { rows } : {}), top, ...(threshold !== undefined ? { threshold } : {}) });

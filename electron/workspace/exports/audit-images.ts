@@ -3,20 +3,11 @@
  * single samples, and the difference |sample - neighbour| amplified. Training images are read
  * with positional reads from the dataset's .npy (no full load).
  */
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { readNpyHeader } from '../../../native-data';
+import { readNpyItemsAt } from '../../../native-data';
 import { datasetsDir, parseDatasetRef, showDataset } from '../datasets';
+import { blitRgba, type RawImage } from '../image-tiles';
 import { auditSamples, type LoadedAudit } from './audit-data';
-
-export interface RawImage {
-  /** RGB or RGBA pixels, row-major. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-}
 
 /** Items of a dataset split at arbitrary indices (one read per run of consecutive indices). */
 export async function readTrainingItems(workspace: string, ref: string, indices: ArrayLike<number>): Promise<{ data: Uint8Array; itemShape: number[] }> {
@@ -24,53 +15,12 @@ export async function readTrainingItems(workspace: string, ref: string, indices:
   const m = await showDataset(workspace, name);
   const s = m.splits[split];
   if (!s || s.dtype !== 'uint8' || s.shape.length !== 3) throw new Error(`dataset ${name}:${split} holds no uint8 images`);
-  const file = join(datasetsDir(workspace), name, s.file);
-  const header = await readNpyHeader(file);
-  const itemBytes = s.shape.reduce((a, b) => a * b, 1);
-  const out = new Uint8Array(indices.length * itemBytes);
-  const fh = await open(file, 'r');
-  try {
-    for (let k = 0; k < indices.length; ) {
-      const first = indices[k]!;
-      if (!Number.isInteger(first) || first < 0 || first >= s.count) throw new Error(`dataset ${name}:${split} has no item ${first}`);
-      let run = 1;
-      while (k + run < indices.length && indices[k + run] === first + run) run++;
-      await fh.read(out, k * itemBytes, run * itemBytes, header.dataOffset + first * itemBytes);
-      k += run;
-    }
-  } finally {
-    await fh.close();
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (!Number.isInteger(i) || i < 0 || i >= s.count) throw new Error(`dataset ${name}:${split} has no item ${i}`);
   }
-  return { data: out, itemShape: s.shape };
-}
-
-/** Copies item `k` of HWC `items` (c channels) into RGBA `out` (width outW) at (x0, y0). */
-function blit(items: Uint8Array, k: number, h: number, w: number, c: number, out: Uint8Array, outW: number, x0: number, y0: number): void {
-  const base = k * h * w * c;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const s = base + (y * w + x) * c;
-      const d = ((y0 + y) * outW + x0 + x) * 4;
-      out[d] = items[s]!;
-      out[d + 1] = items[s + (c > 1 ? 1 : 0)]!;
-      out[d + 2] = items[s + (c > 2 ? 2 : 0)]!;
-      out[d + 3] = c === 4 ? items[s + 3]! : 255;
-    }
-  }
-}
-
-/** PNG of an RGBA raster, scaled to outW x outH (nearest neighbour when enlarging). */
-export async function encodePng(raw: RawImage, outW = raw.width, outH = raw.height): Promise<Uint8Array> {
-  let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
-  if (outW !== raw.width || outH !== raw.height) img = img.resize(outW, outH, { fit: 'fill', kernel: outW > raw.width ? 'nearest' : 'lanczos3' });
-  return new Uint8Array(await img.png({ compressionLevel: 6 }).toBuffer());
-}
-
-/** Output cell of an h x w item whose larger side becomes `size` (null: native). */
-export function cellOf(h: number, w: number, size: number | null): { ch: number; cw: number } {
-  if (size === null) return { ch: h, cw: w };
-  const f = size / Math.max(h, w);
-  return { ch: Math.max(1, Math.round(h * f)), cw: Math.max(1, Math.round(w * f)) };
+  const items = await readNpyItemsAt(join(datasetsDir(workspace), name, s.file), indices);
+  return { data: items.data as Uint8Array, itemShape: s.shape };
 }
 
 /**
@@ -91,9 +41,10 @@ export async function rowsRaster(workspace: string, audit: LoadedAudit, rows: re
   const width = (1 + k) * w;
   const height = rows.length * h;
   const out = new Uint8Array(width * height * 4);
+  const shape = { h, w, c };
   rows.forEach((r, row) => {
-    blit(samples.data as Uint8Array, r, h, w, c, out, width, 0, row * h);
-    for (let j = 0; j < k; j++) blit(train.data, at.get(wanted[row * k + j]!)!, h, w, c, out, width, (1 + j) * w, row * h);
+    blitRgba(samples.data as Uint8Array, r, shape, out, width, 0, row * h);
+    for (let j = 0; j < k; j++) blitRgba(train.data, at.get(wanted[row * k + j]!)!, shape, out, width, (1 + j) * w, row * h);
   });
   return { data: out, width, height, channels: 4 };
 }
@@ -104,7 +55,7 @@ export async function sampleRaster(workspace: string, audit: LoadedAudit, i: num
   const [m, h, w, c] = samples.shape as [number, number, number, number];
   if (!Number.isInteger(i) || i < 0 || i >= m) throw new Error(`no sample ${i} (the audit has ${m})`);
   const out = new Uint8Array(h * w * 4);
-  blit(samples.data as Uint8Array, i, h, w, c, out, w, 0, 0);
+  blitRgba(samples.data as Uint8Array, i, { h, w, c }, out, w, 0, 0);
   return { data: out, width: w, height: h, channels: 4 };
 }
 

@@ -3,9 +3,10 @@
  * charts as inline SVG (ECharts rendered server-side), the per-class table and a gallery whose
  * images are inline data: URIs, so the file opens offline, anywhere, with everything in it.
  */
-import type { AuditDetail, AuditThresholdSummary, ClassRow } from '../../contract/audit';
+import { savedThresholdSummary, type AuditDetail, type AuditThresholdSummary, type ClassRow } from '../../contract/audit';
 import { summaryAt, type LoadedAudit } from './audit-data';
-import { encodePng, rowsRaster } from './audit-images';
+import { encodePng } from '../image-tiles';
+import { rowsRaster } from './audit-images';
 import { gapHistogramOption, perClassOption, ratioHistogramOption, renderSvg } from './audit-charts';
 import { selectRows, stampLines, type GallerySelection } from './audit-gallery';
 
@@ -69,7 +70,7 @@ export async function htmlReport(workspace: string, audit: LoadedAudit, sel: Gal
   if (gap) charts.push(await renderSvg(gap, 560, 300));
   const m = d.metrics;
   const mem: AuditThresholdSummary = threshold === m.threshold
-    ? { threshold, memorizedFraction: m.memorizedFraction, memorizedCI: m.memorizedCI, memorizedCount: m.memorizedCount, count: m.count, perClass: m.perClass }
+    ? savedThresholdSummary(m)
     : await summaryAt(audit, threshold);
   const perClass = perClassOption(d, mem.perClass);
   if (perClass) charts.push(await renderSvg(perClass, 560, 300));

@@ -2,15 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
-import type {
-  AuditDetail, AuditListItem, AuditSummary, AuditThresholdSummary, CallRequest,
+import { hashItem, setHashItem } from './nav';
+import {
+  savedThresholdSummary, type AuditDetail, type AuditListItem, type AuditSummary, type AuditThresholdSummary, type CallRequest,
 } from '../../../electron/contract';
-
-/** The audit named in the URL hash (#/audit/<id>), so reloads and links keep it open. */
-function idFromHash(): string | null {
-  const [view, id] = location.hash.replace(/^#\/?/, '').split('/');
-  return view === 'audit' && id ? decodeURIComponent(id) : null;
-}
 
 /**
  * Audits: the saved ones, the one being looked at, its threshold (d1/d2 below it = memorised),
@@ -21,7 +16,8 @@ export const useAudit = defineStore('audit', () => {
   const jobs = useJobs();
   const list = ref<AuditListItem[]>([]);
   const current = shallowRef<AuditDetail | null>(null);
-  const selected = ref<string | null>(idFromHash());
+  /** The audit named in the URL hash (#/audit/<id>), so reloads and links keep it open. */
+  const selected = ref<string | null>(hashItem('audit'));
   const loading = ref(false);
   const error = ref<string | null>(null);
   const threshold = ref(1 / 3);
@@ -51,11 +47,6 @@ export const useAudit = defineStore('audit', () => {
     }
   }
 
-  function setHash(id: string | null) {
-    const hash = id ? `#/audit/${encodeURIComponent(id)}` : '#/audit';
-    history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
-  }
-
   async function open(id: string): Promise<void> {
     loading.value = true;
     error.value = null;
@@ -65,11 +56,11 @@ export const useAudit = defineStore('audit', () => {
       selected.value = id;
       threshold.value = d.metrics.threshold;
       summary.value = null;
-      setHash(id);
+      setHashItem('audit', id);
     } catch (e) {
       error.value = (e as Error).message;
       selected.value = null;
-      setHash(null);
+      setHashItem('audit', null);
     } finally {
       loading.value = false;
     }
@@ -79,7 +70,7 @@ export const useAudit = defineStore('audit', () => {
     current.value = null;
     selected.value = null;
     summary.value = null;
-    setHash(null);
+    setHashItem('audit', null);
     void refresh();
   }
 
@@ -138,10 +129,7 @@ export const useAudit = defineStore('audit', () => {
     const d = current.value;
     if (!d) return null;
     if (summary.value && summary.value.threshold === threshold.value) return summary.value;
-    if (threshold.value === d.metrics.threshold) {
-      const m = d.metrics;
-      return { threshold: m.threshold, memorizedFraction: m.memorizedFraction, memorizedCI: m.memorizedCI, memorizedCount: m.memorizedCount, count: m.count, perClass: m.perClass };
-    }
+    if (threshold.value === d.metrics.threshold) return savedThresholdSummary(d.metrics);
     return null;
   });
 

@@ -2,46 +2,29 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
+import { hashItem, setHashItem } from './nav';
+import { useHostList } from '../composables/useHostList';
 import type {
   CallRequest, DatasetImportResult, DatasetInfo, DatasetProbe,
 } from '../../../electron/contract';
 
 type JobCall = 'datasets.probe' | 'datasets.import' | 'datasets.synth' | 'datasets.download';
 
-/** The dataset named in the URL hash (#/datasets/<name>), so reloads and links keep the page. */
-function nameFromHash(): string | null {
-  const [view, name] = location.hash.replace(/^#\/?/, '').split('/');
-  return view === 'datasets' && name ? decodeURIComponent(name) : null;
-}
-
 /** The workspace's datasets, the one being looked at, and the jobs that add to them. */
 export const useDatasets = defineStore('datasets', () => {
   const jobs = useJobs();
-  const list = ref<DatasetInfo[]>([]);
-  const loaded = ref(false);
-  const error = ref<string | null>(null);
-  const selected = ref<string | null>(nameFromHash());
+  const { list, loaded, error, refresh } = useHostList(async () => (await client.call('datasets.list')).datasets);
+  /** The dataset named in the URL hash (#/datasets/<name>), so reloads and links keep the page. */
+  const selected = ref<string | null>(hashItem('datasets'));
   /** Job ids this page started, by call, so the view can show their progress. */
   const running = ref<Partial<Record<JobCall, string>>>({});
   const labelCache = new Map<string, Promise<number[] | null>>();
 
   const current = computed(() => list.value.find((d) => d.name === selected.value) ?? null);
 
-  async function refresh(): Promise<void> {
-    try {
-      list.value = (await client.call('datasets.list')).datasets;
-      error.value = null;
-    } catch (e) {
-      error.value = (e as Error).message;
-    } finally {
-      loaded.value = true;
-    }
-  }
-
   function select(name: string | null): void {
     selected.value = name;
-    const hash = name ? `#/datasets/${encodeURIComponent(name)}` : '#/datasets';
-    history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+    setHashItem('datasets', name);
   }
 
   /** Starts a job call and resolves with its result (rejects with the job's error message). */

@@ -2,13 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
-import { samplingJobKinds, type RunDetail, type RunInfo } from '../../../electron/contract';
-
-/** The run named in the URL hash (#/runs/<id>), so reloads and links keep the page. */
-function idFromHash(): string | null {
-  const [view, id] = location.hash.replace(/^#\/?/, '').split('/');
-  return view === 'runs' && id ? decodeURIComponent(id) : null;
-}
+import { hashItem, setHashItem } from './nav';
+import { useHostList } from '../composables/useHostList';
+import { samplingJobKinds, type RunDetail } from '../../../electron/contract';
 
 export interface Headline {
   label: string;
@@ -71,30 +67,17 @@ const runJobKinds = new Set<string>(Object.values(samplingJobKinds));
 /** The workspace's runs, the one being looked at, and removal. */
 export const useRuns = defineStore('runs', () => {
   const jobs = useJobs();
-  const list = ref<RunInfo[]>([]);
-  const loaded = ref(false);
-  const error = ref<string | null>(null);
-  const selectedId = ref<string | null>(idFromHash());
+  const { list, loaded, error, refresh } = useHostList(async () => (await client.call('runs.list')).runs);
+  /** The run named in the URL hash (#/runs/<id>), so reloads and links keep the page. */
+  const selectedId = ref<string | null>(hashItem('runs'));
   const detail = ref<RunDetail | null>(null);
   const detailError = ref<string | null>(null);
 
   const selected = computed(() => list.value.find((r) => r.id === selectedId.value) ?? null);
 
-  async function refresh(): Promise<void> {
-    try {
-      list.value = (await client.call('runs.list')).runs;
-      error.value = null;
-    } catch (e) {
-      error.value = (e as Error).message;
-    } finally {
-      loaded.value = true;
-    }
-  }
-
   async function open(id: string | null): Promise<void> {
     selectedId.value = id;
-    const hash = id ? `#/runs/${encodeURIComponent(id)}` : '#/runs';
-    if (location.hash.startsWith('#/runs')) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+    if (location.hash.startsWith('#/runs')) setHashItem('runs', id);
     detail.value = null;
     detailError.value = null;
     if (!id) return;
