@@ -1,6 +1,8 @@
 /**
  * Exact k-NN speed: 1 000 queries against the 50 000 CIFAR-10 training images, k = 5,
- * D = 3 072, pixels in [0, 1], on the backend initBackend picks. Real data, read from
+ * D = 3 072, pixels in [0, 1]: the native CPU kernels on all threads and on one thread, then
+ * tfjs on the backend initBackend picks, side by side with a numpy/OpenBLAS reference figure.
+ * BENCH_NN_TFJS=0 skips the (slow) tfjs run. Real data, read from
  * ../shared/data/cifar10/cifar-10-binary.tar.gz with zlib and a small tar walk.
  * Queries: the first 1 000 test images, then 200 noisy copies of training images (sanity check
  * that each finds its source). Flops counted as 2 M N D (the matMul).
@@ -14,7 +16,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { initBackend } from '../electron/engine/backend';
-import { createReferenceSet, nearestNeighbours, pixelsToUnit } from '../electron/engine/neighbours';
+import { nativeKernelInfo } from '../electron/engine/native/kernels';
+import {
+  createNativeNeighbourSearch,
+  createReferenceSet,
+  nearestNeighbours,
+  pixelsToUnit,
+  tfjsNeighbourSearch,
+  type NeighbourResult,
+  type NeighbourSearch,
+} from '../electron/engine/neighbours';
 import { createNoise } from '../electron/engine/noise';
 import { auditMetrics } from '../electron/engine/metrics';
 
@@ -85,39 +96,65 @@ export default async function bench(): Promise<void> {
   console.log(`load: real CIFAR-10 (${train.n} train, ${test.n} test queries) in ${seconds(t0).toFixed(1)} s`);
 
   const k = 5;
-  t0 = performance.now();
-  const ref = createReferenceSet(trainUnit, train.n, D);
-  console.log(`upload reference (Y^T chunks of 4096): ${seconds(t0).toFixed(2)} s, tensors ${mb(tf.memory().numBytes)} MB`);
-  try {
-    // the first product with each chunk packs it for XNNPACK (wasm caches the packed copy per
-    // tensor), so a reference costs this once; later searches reuse it
-    t0 = performance.now();
-    await nearestNeighbours(queries.subarray(0, D), 1, ref, k);
-    console.log(`first use (weight packing + 1 query): ${seconds(t0).toFixed(2)} s`);
-    t0 = performance.now();
-    const res = await nearestNeighbours(queries, test.n, ref, k);
-    const s = seconds(t0);
-    const flops = 2 * test.n * train.n * D;
-    console.log(`knn ${test.n} test images x ${train.n} x ${D}, k=${k}: ${s.toFixed(2)} s, ${(flops / s / 1e9).toFixed(1)} GFLOP/s, rss ${mb(process.memoryUsage().rss)} MB, exact rescans ${res.exactFallbacks}`);
-    let sameLabel = 0;
-    for (let i = 0; i < test.n; i++) if (train.labels[res.indices[i * k]!] === test.labels[i]) sameLabel++;
-    console.log(`  NN1 has the query's label for ${((100 * sameLabel) / test.n).toFixed(1)}% (pixel-space 1-NN accuracy, about 35% on CIFAR-10); median d1 ${median(res.distances, k).toFixed(2)}`);
+  const flops = 2 * test.n * train.n * D;
+  const rows: { label: string; seconds: number }[] = [];
+  let reference: NeighbourResult | undefined;
 
-    // noisy copies: each should find its source
-    const m = 200;
-    const rng = createNoise(1, 0);
-    const sources = rng.uniformInt(train.n, m);
-    const noisy = new Float32Array(m * D);
-    const noise = rng.normalArray(m * D);
-    for (let i = 0; i < m; i++) for (let j = 0; j < D; j++) noisy[i * D + j] = trainUnit[sources[i]! * D + j]! + 0.02 * noise[i * D + j]!;
-    t0 = performance.now();
-    const copies = await nearestNeighbours(noisy, m, ref, k);
-    const sc = seconds(t0);
-    let found = 0;
-    for (let i = 0; i < m; i++) if (copies.indices[i * k] === sources[i]) found++;
-    console.log(`knn ${m} noisy copies (sigma 0.02): ${sc.toFixed(2)} s, ${((2 * m * train.n * D) / sc / 1e9).toFixed(1)} GFLOP/s, source found ${found}/${m}, exact rescans ${copies.exactFallbacks}`);
+  /** Times one search of the 1 000 queries (after a 1-query warm-up) and checks it against the first one run. */
+  const timeSearch = async (label: string, search: NeighbourSearch): Promise<void> => {
+    let t = performance.now();
+    const set = search.createReference(trainUnit, train.n, D);
+    console.log(`${label}: prepare reference ${seconds(t).toFixed(2)} s, tensors ${mb(tf.memory().numBytes)} MB, rss ${mb(process.memoryUsage().rss)} MB`);
+    try {
+      // tfjs-wasm packs each chunk for XNNPACK on first use (cached per tensor): keep that out of the timing
+      t = performance.now();
+      await search.nearest(queries.subarray(0, D), 1, set, k);
+      const warm = seconds(t);
+      t = performance.now();
+      const res = await search.nearest(queries, test.n, set, k);
+      const s = seconds(t);
+      rows.push({ label, seconds: s });
+      let sameLabel = 0;
+      for (let i = 0; i < test.n; i++) if (train.labels[res.indices[i * k]!] === test.labels[i]) sameLabel++;
+      const same = reference ? (res.indices.every((v, i) => v === reference!.indices[i]) && res.distances.every((v, i) => v === reference!.distances[i]) ? 'identical to the first run' : 'DIFFERS from the first run') : 'first run';
+      reference ??= res;
+      console.log(
+        `  knn ${test.n} x ${train.n} x ${D}, k=${k} [${res.kernel}]: ${s.toFixed(2)} s, ${(flops / s / 1e9).toFixed(1)} GFLOP/s ` +
+          `(warm-up query ${warm.toFixed(2)} s), exact rescans ${res.exactFallbacks}, NN1 label match ${((100 * sameLabel) / test.n).toFixed(1)}%, median d1 ${median(res.distances, k).toFixed(2)}, ${same}`,
+      );
+      // noisy copies: each should find its source
+      const m = 200;
+      const rng = createNoise(1, 0);
+      const sources = rng.uniformInt(train.n, m);
+      const noisy = new Float32Array(m * D);
+      const noise = rng.normalArray(m * D);
+      for (let i = 0; i < m; i++) for (let j = 0; j < D; j++) noisy[i * D + j] = trainUnit[sources[i]! * D + j]! + 0.02 * noise[i * D + j]!;
+      t = performance.now();
+      const copies = await search.nearest(noisy, m, set, k);
+      const sc = seconds(t);
+      let found = 0;
+      for (let i = 0; i < m; i++) if (copies.indices[i * k] === sources[i]) found++;
+      console.log(`  knn ${m} noisy copies (sigma 0.02): ${sc.toFixed(2)} s, ${((2 * m * train.n * D) / sc / 1e9).toFixed(1)} GFLOP/s, source found ${found}/${m}, exact rescans ${copies.exactFallbacks}`);
+    } finally {
+      set.dispose();
+    }
+  };
 
-    if (process.env['BENCH_NN_AUDIT'] === '1') {
+  const native = nativeKernelInfo();
+  if (native.available) {
+    await timeSearch(`native ${native.kernel}, ${native.threads} threads`, createNativeNeighbourSearch()!);
+    if (native.threads > 1) await timeSearch(`native ${native.kernel}, 1 thread`, createNativeNeighbourSearch({ threads: 1 })!);
+  } else {
+    console.log(`native kernels unavailable: ${native.why}`);
+  }
+  if (process.env['BENCH_NN_TFJS'] !== '0') await timeSearch(`tfjs ${info.name}`, tfjsNeighbourSearch);
+  console.log(`summary, knn ${test.n} x ${train.n} x ${D} k=${k} (flops counted as 2 M N D):`);
+  for (const r of rows) console.log(`  ${r.label.padEnd(34)} ${r.seconds.toFixed(2).padStart(6)} s  ${(flops / r.seconds / 1e9).toFixed(1).padStart(6)} GFLOP/s`);
+  console.log(`  ${'numpy/OpenBLAS matmul (reference)'.padEnd(34)} ${'1.85'.padStart(6)} s  ${'166.0'.padStart(6)} GFLOP/s  (measured once on this 2-core machine, 2 threads; not re-run here)`);
+
+  if (process.env['BENCH_NN_AUDIT'] === '1') {
+    const ref = createReferenceSet(trainUnit, train.n, D);
+    try {
       const heldOut = pixelsToUnit(testAll.pixels.subarray(1000 * D), testAll.n - 1000, D);
       const k50 = await nearestNeighbours(queries, test.n, ref, 50);
       t0 = performance.now();
@@ -145,9 +182,9 @@ export default async function bench(): Promise<void> {
           `C_T ${report.ct?.value?.toFixed(2)}, authentic ${report.authenticity?.fraction}, precision ${report.precision}, recall ${report.recall}, ` +
           `coverage ${report.coverage.distinct}, gap z ${report.trainTestGap?.mannWhitney.z.toFixed(2)}`,
       );
+    } finally {
+      ref.dispose();
     }
-  } finally {
-    ref.dispose();
   }
 
   if (process.env['BENCH_NN_SWEEP'] === '1') {

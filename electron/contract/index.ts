@@ -21,6 +21,7 @@ export const BackendStatus = z.object({
   reason: z.string(),
   skipped: z.array(z.object({ name: z.string(), why: z.string() })),
   device: z.string(),
+  kernels: z.object({ available: z.boolean(), kernel: z.string(), threads: z.number(), why: z.string().optional() }),
 });
 
 export const Status = z.object({

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { nativeKernelInfo } from './native/kernels';
 
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -21,6 +22,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; why: string }[];
   /** A human description of the compute device. */
   device: string;
+  /** The native CPU kernels the exact nearest-neighbour search uses, when built. */
+  kernels: { available: boolean; kernel: string; threads: number; why?: string };
 }
 
 const resolveFromHere = createRequire(import.meta.url);
@@ -113,7 +116,7 @@ async function select(preference?: BackendName): Promise<BackendInfo> {
   if (preference) {
     try {
       const device = await attempts[preference]();
-      return { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped: [], device };
+      return { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped: [], device, kernels: nativeKernelInfo() };
     } catch (e) {
       throw new Error(`backend "${preference}" was requested but is unavailable: ${message(e)}`);
     }
@@ -125,7 +128,7 @@ async function select(preference?: BackendName): Promise<BackendInfo> {
       const reason = skipped.length === 0
         ? 'best available'
         : `best available; skipped ${skipped.map((s) => `${s.name} (${s.why})`).join('; ')}`;
-      return { name, tfBackend: tf.getBackend(), reason, skipped, device };
+      return { name, tfBackend: tf.getBackend(), reason, skipped, device, kernels: nativeKernelInfo() };
     } catch (e) {
       skipped.push({ name, why: message(e) });
     }

@@ -9,6 +9,10 @@ import { auditCommands } from './commands/audit';
 
 export type { Command, CommandContext } from './commands/types';
 
+function kernelText(k: { available: boolean; kernel: string; threads: number; why?: string }): string {
+  return k.available ? `${k.kernel}, ${k.threads} threads${k.why ? ` (${k.why})` : ''}` : `tfjs (${k.why ?? 'native kernels not built'})`;
+}
+
 export const commands: Record<string, Command> = {
   status: {
     usage: 'status [--json]',
@@ -18,8 +22,8 @@ export const commands: Record<string, Command> = {
       const skipped = s.backend.skipped.map((k) => `    ${k.name}: ${k.why}`).join('\n');
       ctx.print(
         { version: s.app.version, backend: s.backend.name, reason: s.backend.reason, skipped: s.backend.skipped,
-          device: s.backend.device, workspace: s.workspace, runtime: s.runtime },
-        `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nworkspace: ${s.workspace}`,
+          device: s.backend.device, kernels: s.backend.kernels, workspace: s.workspace, runtime: s.runtime },
+        `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nkNN:       ${kernelText(s.backend.kernels)}\nworkspace: ${s.workspace}`,
       );
       return 0;
     },

@@ -5,7 +5,7 @@
  * `searchNearestTwo` goes through the shared exact k-NN of electron/engine/neighbours.
  */
 import type { JobContext } from '../jobs';
-import { tfjsNeighbourSearch } from '../neighbours';
+import { neighbourSearch } from '../neighbours';
 
 export interface NearestTwoResult {
   /** Index of the nearest training point per query. */
@@ -130,14 +130,14 @@ export async function searchNearestTwo(
   to = 1,
 ): Promise<NearestTwoResult> {
   if (train.rows < 2) throw new Error(`nearest neighbours: need at least 2 training points for d1/d2, got ${train.rows}`);
-  const ref = tfjsNeighbourSearch.createReference(train.values, train.rows, train.cols);
+  const ref = neighbourSearch.createReference(train.values, train.rows, train.cols);
   try {
     const scaled: JobContext | undefined = ctx && {
       signal: ctx.signal,
       throwIfCancelled: () => ctx.throwIfCancelled(),
       progress: (f, m) => ctx.progress(from + (to - from) * f, m ?? 'nearest neighbours'),
     };
-    const nn = await tfjsNeighbourSearch.nearest(queries, count, ref, 2, scaled ? { ctx: scaled } : {});
+    const nn = await neighbourSearch.nearest(queries, count, ref, 2, scaled ? { ctx: scaled } : {});
     const out: NearestTwoResult = { index: new Int32Array(count), first: new Float64Array(count), second: new Float64Array(count) };
     for (let i = 0; i < count; i++) {
       out.index[i] = nn.indices[i * nn.k]!;

@@ -9,7 +9,7 @@
  * new threshold is a local re-filter (or `summarizeMemorization`), not a new audit.
  */
 import type { JobContext } from '../jobs';
-import { tfjsNeighbourSearch } from '../neighbours';
+import { neighbourSearch } from '../neighbours';
 import type { NeighbourResult, NeighbourSearch, ReferenceSet } from '../neighbours/types';
 import { authenticFlags } from './authenticity';
 import { trainingCoverage } from './coverage';
@@ -168,7 +168,7 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
   const d = train.d;
   const seed = opts.seed ?? 0;
   const threshold = opts.threshold ?? defaultThreshold;
-  const search = opts.search ?? tfjsNeighbourSearch;
+  const search = opts.search ?? neighbourSearch;
   const ctx = opts.ctx;
   const unavailable: Record<string, string> = {};
   const notes: string[] = [];

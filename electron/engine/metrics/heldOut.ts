@@ -4,7 +4,7 @@
  * returned as a plain object the caller can cache next to the dataset.
  */
 import type { JobContext } from '../jobs';
-import { tfjsNeighbourSearch } from '../neighbours';
+import { neighbourSearch } from '../neighbours';
 import type { NeighbourSearch, ReferenceSet } from '../neighbours/types';
 import { gatherRows } from './precisionRecall';
 import { metricStreams, seededSubsample } from './random';
@@ -36,7 +36,7 @@ export async function computeHeldOutDistances(
   opts: { maxPoints?: number; seed?: number; search?: NeighbourSearch; ctx?: JobContext } = {},
 ): Promise<HeldOutDistances> {
   const seed = opts.seed ?? 0;
-  const search = opts.search ?? tfjsNeighbourSearch;
+  const search = opts.search ?? neighbourSearch;
   if (test.data.length !== test.n * train.d) {
     throw new Error(`held-out distances: expected ${test.n} test images x ${train.d} values = ${test.n * train.d}, found ${test.data.length}`);
   }

@@ -7,7 +7,7 @@
  * [S x S] search, so they are returned as a plain object the caller can cache on disk.
  */
 import type { JobContext } from '../jobs';
-import { tfjsNeighbourSearch } from '../neighbours';
+import { neighbourSearch } from '../neighbours';
 import type { NeighbourResult, NeighbourSearch, ReferenceSet } from '../neighbours/types';
 import { stageContext } from './progress';
 import { metricStreams, seededSubsample } from './random';
@@ -96,7 +96,7 @@ export async function computeTrainingRadii(
   const k = opts.k ?? defaultRadiiK;
   const maxPoints = opts.maxPoints ?? defaultMaxRadiiPoints;
   const seed = opts.seed ?? 0;
-  const search = opts.search ?? tfjsNeighbourSearch;
+  const search = opts.search ?? neighbourSearch;
   checkRadiiOptions(k, train, maxPoints);
   const indices = seededSubsample(train.n, maxPoints, seed, metricStreams.radiiSubsample);
   const real = search.createReference(gatherRows(train.data, train.d, indices), indices.length, train.d);
@@ -120,7 +120,7 @@ export async function precisionRecall(
   const k = opts.k ?? defaultRadiiK;
   const maxPoints = opts.maxPoints ?? defaultMaxRadiiPoints;
   const seed = opts.seed ?? 0;
-  const search = opts.search ?? tfjsNeighbourSearch;
+  const search = opts.search ?? neighbourSearch;
   if (samples.length !== m * train.d) throw new Error(`precision/recall: expected ${m} samples x ${train.d} values, found ${samples.length}`);
   if (m <= k) throw new Error(`precision/recall: needs more than k=${k} samples, got ${m}`);
   const usable = opts.cached && staleRadiiReason(opts.cached, train, k) === null ? opts.cached : undefined;

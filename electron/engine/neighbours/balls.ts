@@ -7,9 +7,24 @@
  * fround(sqrt(d2)) <= radius, so a ball's own k-th neighbour lies on (inside) its boundary.
  * The float32 expansion decides clear cases; pairs within a tolerance band are recomputed exactly.
  */
+import type { JobContext } from '../jobs';
 import { expansionTolerance, squaredDistance, squaredNorms } from './exact';
 import { asTfjsReference, defaultQueryChunk, forEachProduct } from './search';
-import type { BallMembership, ReferenceSet, SearchOptions } from './types';
+import type { BallMembership, ChunkSpan, ExactReference, ReferenceSet, SearchOptions } from './types';
+
+/**
+ * Streams [queryBlock x referenceChunk] float32 products q.y of every query against every
+ * reference row (the shape of `forEachProduct`), with progress and cancellation per product.
+ */
+export type ProductScan = (
+  queries: Float32Array,
+  m: number,
+  queryChunk: number,
+  ctx: JobContext | undefined,
+  onBlockStart: (first: number, rows: number) => void,
+  visit: (products: Float32Array, chunk: ChunkSpan) => void,
+  onBlockEnd: (first: number, rows: number) => void,
+) => Promise<void>;
 
 function insideExact(queries: Float32Array, qi: number, ref: Float32Array, ri: number, d: number, radius: number): boolean {
   return Math.fround(Math.sqrt(squaredDistance(queries, qi, ref, ri, d))) <= radius;
@@ -23,7 +38,8 @@ function checkRadii(radii: ArrayLike<number>, count: number, what: string): void
   }
 }
 
-export async function ballMembership(
+/** Ball membership of a tfjs reference set (see the module comment). */
+export async function tfjsBallMembership(
   queries: Float32Array,
   m: number,
   queryRadii: ArrayLike<number>,
@@ -32,6 +48,20 @@ export async function ballMembership(
   opts: SearchOptions = {},
 ): Promise<BallMembership> {
   const r = asTfjsReference(ref);
+  const scan: ProductScan = (q, rows, queryChunk, ctx, onBlockStart, visit, onBlockEnd) => forEachProduct(q, rows, r, queryChunk, ctx, onBlockStart, visit, onBlockEnd);
+  return ballMembershipFrom(scan, queries, m, queryRadii, r, refRadii, opts);
+}
+
+/** Ball membership from any product scan over `r` (the implementations differ only there). */
+export async function ballMembershipFrom(
+  scan: ProductScan,
+  queries: Float32Array,
+  m: number,
+  queryRadii: ArrayLike<number>,
+  r: ExactReference,
+  refRadii: ArrayLike<number>,
+  opts: SearchOptions = {},
+): Promise<BallMembership> {
   const d = r.d;
   if (queries.length !== m * d) throw new Error(`ballMembership: expected ${m} queries x ${d} values = ${m * d}, found ${queries.length}`);
   checkRadii(queryRadii, m, 'query');
@@ -56,10 +86,9 @@ export async function ballMembership(
   const refInQuery = new Uint8Array(r.n);
   let first = 0;
   let rows = 0;
-  await forEachProduct(
+  await scan(
     queries,
     m,
-    r,
     opts.queryChunk ?? defaultQueryChunk,
     opts.ctx,
     (f, n) => {

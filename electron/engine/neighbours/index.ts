@@ -1,24 +1,30 @@
 /**
- * Nearest neighbours in pixel space (math.md §5). `tfjsNeighbourSearch` is the implementation
- * behind the `NeighbourSearch` interface; the free functions are the same operations.
+ * Nearest neighbours in pixel space (math.md §5). Reference sets are created on the native CPU
+ * kernels when the addon is built (native/, see electron/engine/native/kernels.ts), else on
+ * tfjs; the free functions and `neighbourSearch` run each operation on the implementation that
+ * holds its reference set. Results are identical either way (float64 brute-force equal).
  */
-import { ballMembership } from './balls';
-import { createReferenceSet } from './reference';
-import { nearestNeighbours, selfNeighbours } from './search';
-import type { NeighbourSearch } from './types';
-
-export type { BallMembership, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
-export { ballMembership } from './balls';
+export type {
+  BallMembership,
+  NeighbourKernel,
+  NeighbourResult,
+  NeighbourSearch,
+  ReferenceSet,
+  SearchOptions,
+  SelfSearchOptions,
+} from './types';
 export { expansionTolerance, squaredDistance, squaredNorms } from './exact';
-export { createReferenceSet, defaultChunkSize } from './reference';
-export { defaultQueryChunk, nearestNeighbours, selfNeighbours } from './search';
-export { pixelRowsToUnit, pixelsToUnit } from './scale';
-
-/** Exact k-NN on the active tfjs backend (chunked matMul + CPU merge + float64 re-rank). */
-export const tfjsNeighbourSearch: NeighbourSearch = {
-  name: 'tfjs-chunked-exact',
-  createReference: createReferenceSet,
-  nearest: nearestNeighbours,
-  self: selfNeighbours,
+export { createTfjsReferenceSet, defaultChunkSize } from './reference';
+export { defaultQueryChunk, tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
+export { tfjsBallMembership } from './balls';
+export { createNativeNeighbourSearch, createNativeReferenceSet, type NativeSearchOptions } from './native-search';
+export {
+  activeNeighbourKernel,
   ballMembership,
-};
+  createReferenceSet,
+  nearestNeighbours,
+  neighbourSearch,
+  selfNeighbours,
+  tfjsNeighbourSearch,
+} from './select';
+export { pixelRowsToUnit, pixelsToUnit } from './scale';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { squaredNorms } from './exact';
-import type { ReferenceSet } from './types';
+import type { ExactReference, NeighbourKernel, ReferenceSet } from './types';
 
 export interface ReferenceChunk {
   /** First reference row in this chunk. */
@@ -17,7 +17,23 @@ export interface ReferenceChunk {
 
 export const defaultChunkSize = 4096;
 
-export class TfjsReferenceSet implements ReferenceSet {
+/** ||y_i||^2 of every row in float64 and their maximum (the completeness bound's scale). */
+export function referenceNorms(data: Float32Array, n: number, d: number): { norms: Float64Array; normMax: number } {
+  const norms = squaredNorms(data, n, d);
+  let normMax = 0;
+  for (const v of norms) normMax = Math.max(normMax, v);
+  return { norms, normMax };
+}
+
+/** Row chunks [start, start + chunkSize) covering n rows; the last may be shorter. */
+export function chunkSpans(n: number, chunkSize: number): { start: number; size: number }[] {
+  const out: { start: number; size: number }[] = [];
+  for (let start = 0; start < n; start += chunkSize) out.push({ start, size: Math.min(chunkSize, n - start) });
+  return out;
+}
+
+export class TfjsReferenceSet implements ReferenceSet, ExactReference {
+  readonly kernel: NeighbourKernel = 'tfjs';
   readonly chunks: ReferenceChunk[] = [];
   /** ||y_i||^2 in float64, [n], and their maximum. */
   readonly norms: Float64Array;
@@ -30,13 +46,9 @@ export class TfjsReferenceSet implements ReferenceSet {
     readonly d: number,
     chunkSize: number,
   ) {
-    this.norms = squaredNorms(data, n, d);
-    let max = 0;
-    for (const v of this.norms) max = Math.max(max, v);
-    this.normMax = max;
+    ({ norms: this.norms, normMax: this.normMax } = referenceNorms(data, n, d));
     try {
-      for (let start = 0; start < n; start += chunkSize) {
-        const size = Math.min(chunkSize, n - start);
+      for (const { start, size } of chunkSpans(n, chunkSize)) {
         const rows = data.subarray(start * d, (start + size) * d);
         const transposed = tf.tidy(() => tf.transpose(tf.tensor2d(rows, [size, d]))) as tf.Tensor2D;
         this.chunks.push({ start, size, transposed });
@@ -60,13 +72,8 @@ export class TfjsReferenceSet implements ReferenceSet {
   }
 }
 
-/** Validates the shape and uploads [n, d] rows (pixels in [0, 1]) in chunks of `chunkSize` rows. */
-export function createReferenceSet(
-  data: Float32Array,
-  n: number,
-  d: number,
-  opts: { chunkSize?: number } = {},
-): TfjsReferenceSet {
+/** Checks [n, d] rows and the chunk size every reference implementation takes; returns the chunk size. */
+export function checkReferenceShape(data: Float32Array, n: number, d: number, opts: { chunkSize?: number }): number {
   const chunkSize = opts.chunkSize ?? defaultChunkSize;
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) {
     throw new Error(`createReferenceSet: n and d must be positive integers, got n=${n}, d=${d}`);
@@ -75,5 +82,10 @@ export function createReferenceSet(
     throw new Error(`createReferenceSet: expected ${n} rows x ${d} values = ${n * d}, found ${data.length} values`);
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`createReferenceSet: chunkSize must be a positive integer, got ${chunkSize}`);
-  return new TfjsReferenceSet(data, n, d, chunkSize);
+  return chunkSize;
+}
+
+/** Validates the shape and uploads [n, d] rows (pixels in [0, 1]) to tfjs in chunks of `chunkSize` rows. */
+export function createTfjsReferenceSet(data: Float32Array, n: number, d: number, opts: { chunkSize?: number } = {}): TfjsReferenceSet {
+  return new TfjsReferenceSet(data, n, d, checkReferenceShape(data, n, d, opts));
 }

@@ -8,8 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobContext } from '../jobs';
-import { CandidateLists } from './candidates';
-import { squaredNorms } from './exact';
+import { checkQueries, checkQueryChunk, NeighbourCollector, selfQueries } from './collector';
 import { TfjsReferenceSet } from './reference';
 import type { NeighbourResult, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
 
@@ -21,13 +20,6 @@ export function asTfjsReference(ref: ReferenceSet): TfjsReferenceSet {
   }
   ref.assertLive();
   return ref;
-}
-
-function checkQueries(queries: Float32Array, m: number, d: number, what: string): void {
-  if (!Number.isInteger(m) || m < 0) throw new Error(`${what}: m must be a non-negative integer, got ${m}`);
-  if (queries.length !== m * d) {
-    throw new Error(`${what}: expected ${m} queries x ${d} values = ${m * d}, found ${queries.length} values`);
-  }
 }
 
 /**
@@ -45,7 +37,7 @@ export async function forEachProduct(
   visit: (products: Float32Array, chunk: TfjsReferenceSet['chunks'][number]) => void,
   onBlockEnd: (first: number, rows: number) => void,
 ): Promise<void> {
-  if (!Number.isInteger(queryChunk) || queryChunk < 1) throw new Error(`neighbour search: queryChunk must be a positive integer, got ${queryChunk}`);
+  checkQueryChunk(queryChunk);
   const d = ref.d;
   const total = Math.ceil(m / queryChunk) * ref.chunks.length;
   let done = 0;
@@ -82,53 +74,22 @@ async function search(
   opts: SearchOptions,
   exclude: Int32Array | undefined,
 ): Promise<NeighbourResult> {
-  const available = exclude ? ref.n - 1 : ref.n;
-  if (!Number.isInteger(k) || k < 1 || k > available) {
-    throw new Error(`neighbour search: k must be an integer in 1..${available} (reference rows${exclude ? ' other than the query' : ''}), got ${k}`);
-  }
-  const extra = opts.extraCandidates ?? Math.max(8, k);
-  if (!Number.isInteger(extra) || extra < 0) throw new Error(`neighbour search: extraCandidates must be a non-negative integer, got ${extra}`);
-  const pool = Math.min(available, k + extra);
-  const indices = new Int32Array(m * k);
-  const distances = new Float32Array(m * k);
-  const queryNorms = squaredNorms(queries, m, ref.d);
-  let lists: CandidateLists | undefined;
-  let blockExclude: Int32Array | undefined;
-  let exactFallbacks = 0;
+  const out = new NeighbourCollector(queries, m, ref, k, opts, exclude);
   await forEachProduct(
     queries,
     m,
     ref,
     opts.queryChunk ?? defaultQueryChunk,
     opts.ctx,
-    (first, rows) => {
-      lists = new CandidateLists(rows, pool);
-      blockExclude = exclude?.subarray(first, first + rows);
-    },
-    (products, chunk) => lists!.mergeProducts(products, chunk.size, ref.norms, chunk.start, blockExclude),
-    (first) => {
-      lists!.finish({
-        queries,
-        queryFirst: first,
-        queryNorms,
-        ref: ref.data,
-        refCount: ref.n,
-        refNormMax: ref.normMax,
-        d: ref.d,
-        k,
-        exclude: blockExclude,
-        holdEveryRow: pool >= available,
-        outIndices: indices,
-        outDistances: distances,
-      });
-      exactFallbacks += lists!.fallbacks;
-    },
+    (first, rows) => out.startBlock(first, rows),
+    (products, chunk) => out.lists!.mergeProducts(products, chunk.size, ref.norms, chunk.start, out.blockExclude),
+    () => out.endBlock(),
   );
-  return { m, k, indices, distances, exactFallbacks };
+  return out.result('tfjs');
 }
 
-/** k nearest rows of `ref` for each of the m rows of `queries` ([m, d], same scaling as ref). */
-export async function nearestNeighbours(
+/** k nearest rows of a tfjs `ref` for each of the m rows of `queries` ([m, d], same scaling as ref). */
+export async function tfjsNearestNeighbours(
   queries: Float32Array,
   m: number,
   ref: ReferenceSet,
@@ -141,26 +102,11 @@ export async function nearestNeighbours(
 }
 
 /**
- * k nearest rows of `ref` for rows of `ref` itself (all, or `opts.rows`), never returning a
- * row as its own neighbour (an exact duplicate at another index still counts, at distance 0).
- * Used for authenticity, precision/recall radii and leave-one-out distances.
+ * k nearest rows of a tfjs `ref` for rows of `ref` itself (all, or `opts.rows`), never returning
+ * a row as its own neighbour (an exact duplicate at another index still counts, at distance 0).
  */
-export async function selfNeighbours(ref: ReferenceSet, k: number, opts: SelfSearchOptions = {}): Promise<NeighbourResult> {
+export async function tfjsSelfNeighbours(ref: ReferenceSet, k: number, opts: SelfSearchOptions = {}): Promise<NeighbourResult> {
   const r = asTfjsReference(ref);
-  const { rows } = opts;
-  if (rows === undefined) {
-    const exclude = new Int32Array(r.n);
-    for (let i = 0; i < r.n; i++) exclude[i] = i;
-    return search(r.data, r.n, r, k, opts, exclude);
-  }
-  const m = rows.length;
-  const exclude = new Int32Array(m);
-  const queries = new Float32Array(m * r.d);
-  for (let i = 0; i < m; i++) {
-    const row = rows[i]!;
-    if (!Number.isInteger(row) || row < 0 || row >= r.n) throw new Error(`selfNeighbours: row ${row} is outside 0..${r.n - 1}`);
-    exclude[i] = row;
-    queries.set(r.data.subarray(row * r.d, (row + 1) * r.d), i * r.d);
-  }
+  const { queries, m, exclude } = selfQueries(r.data, r.n, r.d, opts.rows);
   return search(queries, m, r, k, opts, exclude);
 }

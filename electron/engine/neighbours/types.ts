@@ -1,9 +1,12 @@
 /**
  * Shapes shared by every nearest-neighbour implementation (math.md §5): exact L2 in pixel
  * space, pixels scaled to [0, 1], rows of D = H*W*C values. The tfjs search in this folder is
- * one implementation of `NeighbourSearch`; a native kernel can replace it behind the same shape.
+ * one implementation of `NeighbourSearch`, the native CPU kernels (native-search.ts) another.
  */
 import type { JobContext } from '../jobs';
+
+/** What computed the products: the native CPU kernels (AVX2+FMA or portable loops) or tfjs. */
+export type NeighbourKernel = 'native-avx2' | 'native-portable' | 'tfjs';
 
 /** k nearest reference rows of each of m queries, nearest first, ties by the lower index. */
 export interface NeighbourResult {
@@ -20,6 +23,8 @@ export interface NeighbourResult {
    * tied with the k-th) and were therefore scanned exactly in float64; informational.
    */
   exactFallbacks?: number;
+  /** Which implementation computed the products; informational. */
+  kernel?: NeighbourKernel;
 }
 
 /** A reference set [n, d] prepared once for many searches. Release it with dispose(). */
@@ -28,7 +33,25 @@ export interface ReferenceSet {
   readonly d: number;
   /** The rows as passed in, row-major [n * d]; kept (not copied) for exact re-ranking. */
   readonly data: Float32Array;
+  /** Which implementation holds it (and runs the searches against it); absent: tfjs. */
+  readonly kernel?: NeighbourKernel;
   dispose(): void;
+}
+
+/** What exact re-ranking and ball tests read from any reference implementation. */
+export interface ExactReference {
+  readonly n: number;
+  readonly d: number;
+  readonly data: Float32Array;
+  /** ||y_i||^2 in float64, [n], and their maximum. */
+  readonly norms: Float64Array;
+  readonly normMax: number;
+}
+
+/** Rows start..start+size-1 of a reference: the unit of progress and cancellation. */
+export interface ChunkSpan {
+  readonly start: number;
+  readonly size: number;
 }
 
 export interface SearchOptions {

@@ -12,6 +12,8 @@ export interface RunEnvironment extends Record<string, unknown> {
   tfBackend: string;
   device: string;
   backendReason: string;
+  /** Native kNN kernels (or tfjs) used for nearest-neighbour searches. */
+  kernels: string;
   versions: { app: string; tfjs: string; node: string; electron: string | null };
   platform: string;
 }
@@ -24,6 +26,7 @@ export async function runEnvironment(): Promise<RunEnvironment> {
     tfBackend: tf.getBackend(),
     device: b.device,
     backendReason: b.reason,
+    kernels: b.kernels.available ? `${b.kernels.kernel} x${b.kernels.threads}` : 'tfjs',
     versions: {
       app: pkg.version,
       tfjs: tf.version_core,

@@ -1,0 +1,214 @@
+/**
+ * The native CPU kernels (native/: an N-API addon built by native/build.mjs): packed, blocked
+ * SGEMM-style distance products with an AVX2+FMA micro-kernel (portable loops elsewhere) and a
+ * fused top-k, on std::threads. Optional: when the binary is missing or fails to load, or
+ * SCORESCOPE_NATIVE=0, callers fall back to tfjs and nativeKernelInfo() says why.
+ * SCORESCOPE_NATIVE=portable keeps the addon but uses the portable micro-kernel.
+ * Plain N-API (NAPI_VERSION 8) and context-aware: the same binary loads in Node, Electron and
+ * worker threads.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, parse } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+declare const packedKind: unique symbol;
+/** Reference rows packed once in native memory; release with `free` (or left to the GC). */
+export interface PackedReference {
+  readonly [packedKind]: 'reference';
+}
+/** A block of query rows packed for one search. */
+export interface PackedQueries {
+  readonly [packedKind]: 'queries';
+}
+
+export type NativeKernelName = 'native-avx2' | 'native-portable';
+
+/** The addon's exports, as native/src/addon.cc defines them. */
+interface Addon {
+  info(): { avx2: boolean; hardwareThreads: number };
+  packReference(data: Float32Array, n: number, d: number, norms: Float64Array): PackedReference;
+  packQueries(data: Float32Array, m: number, d: number): PackedQueries;
+  free(handle: PackedReference | PackedQueries): void;
+  nearestBlock(
+    ref: PackedReference,
+    queries: PackedQueries,
+    refStart: number,
+    refCount: number,
+    pool: number,
+    scores: Float64Array,
+    indices: Int32Array,
+    counts: Int32Array,
+    exclude: Int32Array | null,
+    threads: number,
+    portable: boolean,
+  ): Promise<void>;
+  productsBlock(
+    ref: PackedReference,
+    queries: PackedQueries,
+    refStart: number,
+    refCount: number,
+    out: Float32Array,
+    threads: number,
+    portable: boolean,
+  ): Promise<void>;
+}
+
+/** Running top-`pool` candidate lists of one query block (CandidateLists' buffers). */
+export interface NativeCandidateLists {
+  readonly pool: number;
+  /** [rows * pool] scores ||y||^2 - 2 q.y (float64), sorted by (score, index) per row. */
+  readonly scores: Float64Array;
+  readonly indices: Int32Array;
+  /** [rows] entries held per row. */
+  readonly counts: Int32Array;
+}
+
+/** Where a call runs: threads (>= 1) and whether to force the portable micro-kernel. */
+export interface KernelChoice {
+  threads: number;
+  portable: boolean;
+}
+
+export interface NativeKernels {
+  /** The micro-kernel calls use unless they force the portable one. */
+  readonly kernel: NativeKernelName;
+  readonly hardwareThreads: number;
+  /** Packs [n, d] rows once; `norms` are their float64 squared norms (kept for the scores). */
+  packReference(data: Float32Array, n: number, d: number, norms: Float64Array): PackedReference;
+  /** Packs [m, d] query rows for the block calls below. */
+  packQueries(data: Float32Array, m: number, d: number): PackedQueries;
+  /** Releases packed memory now (a call still running keeps it until it finishes). */
+  free(handle: PackedReference | PackedQueries): void;
+  /**
+   * Merges reference rows [refStart, refStart + refCount) into `lists` (one row per query):
+   * candidates ranked by (||y||^2 - 2 q.y, index); exclude[r] (or -1) is skipped by row r.
+   */
+  nearestBlock(
+    ref: PackedReference,
+    queries: PackedQueries,
+    refStart: number,
+    refCount: number,
+    lists: NativeCandidateLists,
+    exclude: Int32Array | undefined,
+    choice: KernelChoice,
+  ): Promise<void>;
+  /** out[r * refCount + c] = q_r . y_(refStart + c) in float32. */
+  productsBlock(ref: PackedReference, queries: PackedQueries, refStart: number, refCount: number, out: Float32Array, choice: KernelChoice): Promise<void>;
+  /** The kernel name a call with this choice runs. */
+  kernelFor(portable: boolean): NativeKernelName;
+}
+
+export interface NativeKernelInfo {
+  available: boolean;
+  /** 'native-avx2' | 'native-portable' when available, else 'tfjs'. */
+  kernel: string;
+  /** Threads a search uses by default (0 when unavailable). */
+  threads: number;
+  /** Why the kernels are unavailable, or why the portable kernel is used. */
+  why?: string;
+}
+
+export const addonFileName = 'scorescope_kernels.node';
+const addonRelative = join('native', 'build', 'Release', addonFileName);
+
+/**
+ * Places the addon may be: <dir>/native/build/Release for every folder above this module (the
+ * repository root in development and tests, the app root when bundled into out/main), with
+ * app.asar swapped for app.asar.unpacked (asar cannot serve .node files), and the packaged
+ * app's resources folder.
+ */
+export function addonCandidates(): string[] {
+  const out: string[] = [];
+  const add = (p: string) => {
+    const unpacked = p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+    for (const c of [unpacked, p]) if (!out.includes(c)) out.push(c);
+  };
+  if (process.env['SCORESCOPE_NATIVE_PATH']) add(process.env['SCORESCOPE_NATIVE_PATH']);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  const root = parse(dir).root;
+  for (let i = 0; i < 8 && dir !== root; i++, dir = dirname(dir)) add(join(dir, addonRelative));
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  if (resources) add(join(resources, 'app.asar.unpacked', addonRelative));
+  return out;
+}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+interface LoadResult {
+  kernels?: NativeKernels;
+  why?: string;
+}
+
+let loaded: LoadResult | undefined;
+
+function positiveThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`native kernels: threads must be a positive integer, got ${threads}`);
+  return threads;
+}
+
+function wrap(addon: Addon): NativeKernels {
+  const info = addon.info();
+  const forcePortable = process.env['SCORESCOPE_NATIVE'] === 'portable';
+  const kernelFor = (portable: boolean): NativeKernelName => (info.avx2 && !portable && !forcePortable ? 'native-avx2' : 'native-portable');
+  return {
+    kernel: kernelFor(false),
+    hardwareThreads: info.hardwareThreads,
+    kernelFor,
+    packReference: (data, n, d, norms) => addon.packReference(data, n, d, norms),
+    packQueries: (data, m, d) => addon.packQueries(data, m, d),
+    free: (handle) => addon.free(handle),
+    nearestBlock: (ref, queries, refStart, refCount, lists, exclude, choice) =>
+      addon.nearestBlock(
+        ref,
+        queries,
+        refStart,
+        refCount,
+        lists.pool,
+        lists.scores,
+        lists.indices,
+        lists.counts,
+        exclude ?? null,
+        positiveThreads(choice.threads),
+        kernelFor(choice.portable) === 'native-portable',
+      ),
+    productsBlock: (ref, queries, refStart, refCount, out, choice) =>
+      addon.productsBlock(ref, queries, refStart, refCount, out, positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'),
+  };
+}
+
+function load(): LoadResult {
+  if (process.env['SCORESCOPE_NATIVE'] === '0') return { why: 'disabled by SCORESCOPE_NATIVE=0' };
+  const candidates = addonCandidates();
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) return { why: `${addonFileName} not built (run npm run build:native); looked in ${candidates.slice(0, 3).join(', ')}, ...` };
+  try {
+    const addon = createRequire(import.meta.url)(file) as Addon;
+    if (typeof addon.nearestBlock !== 'function' || typeof addon.info !== 'function') {
+      return { why: `${file} is not the ScoreScope kernels addon (missing exports); rebuild with npm run build:native` };
+    }
+    return { kernels: wrap(addon) };
+  } catch (e) {
+    return { why: `${file} failed to load: ${firstLine(e)}` };
+  }
+}
+
+/** The kernels, loaded once per process/worker, or undefined (see nativeKernelInfo().why). */
+export function loadNativeKernels(): NativeKernels | undefined {
+  loaded ??= load();
+  return loaded.kernels;
+}
+
+/** What the neighbour searches run on, for status displays and benchmark output. */
+export function nativeKernelInfo(): NativeKernelInfo {
+  const kernels = loadNativeKernels();
+  if (!kernels) return { available: false, kernel: 'tfjs', threads: 0, why: loaded?.why ?? 'not loaded' };
+  const info: NativeKernelInfo = { available: true, kernel: kernels.kernel, threads: kernels.hardwareThreads };
+  if (kernels.kernel === 'native-portable') {
+    info.why = process.env['SCORESCOPE_NATIVE'] === 'portable' ? 'portable kernel forced by SCORESCOPE_NATIVE=portable' : 'this CPU has no AVX2+FMA (or is not x86-64)';
+  }
+  return info;
+}

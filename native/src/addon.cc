@@ -1,0 +1,334 @@
+// N-API surface of the ScoreScope kernels (plain node_api.h, context-aware, no global state):
+//   info() -> { avx2, hardwareThreads }
+//   packReference(data: Float32Array, n, d, norms: Float64Array) -> handle
+//   packQueries(data: Float32Array, m, d) -> handle
+//   free(handle)
+//   nearestBlock(ref, queries, refStart, refCount, pool, scores: Float64Array, indices: Int32Array,
+//                counts: Int32Array, exclude: Int32Array | null, threads, portable) -> Promise<void>
+//   productsBlock(ref, queries, refStart, refCount, out: Float32Array, threads, portable) -> Promise<void>
+// Handles are finalised by the GC if never freed; free() during a running call is deferred.
+#include <node_api.h>
+
+#include <cstdint>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "knn.h"
+
+namespace {
+using namespace scorescope;
+
+const napi_type_tag kReferenceTag = {0x53636f726553636fULL, 0x7065526566657231ULL};
+const napi_type_tag kQueriesTag = {0x53636f726553636fULL, 0x7065517565727931ULL};
+
+struct Handle {
+  Packed packed;
+  std::vector<double> norms;  // reference handles only
+  int busy = 0;               // async calls using it; touched on the JS thread only
+  bool freeRequested = false;
+  bool released = false;
+};
+
+// Thrown inside argument parsing; turned into a JS TypeError/RangeError by the caller.
+struct ArgError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void releaseHandle(napi_env env, Handle* h) {
+  if (h->released) return;
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(h->packed.bytes() + h->norms.size() * sizeof(double)), &adjusted);
+  freePacked(h->packed);
+  std::vector<double>().swap(h->norms);
+  h->released = true;
+}
+
+void finaliseHandle(napi_env env, void* data, void*) {
+  auto* h = static_cast<Handle*>(data);
+  releaseHandle(env, h);
+  delete h;
+}
+
+std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t expected) {
+  size_t argc = expected;
+  std::vector<napi_value> argv(expected);
+  napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr);
+  if (argc < expected) throw ArgError("expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+  return argv;
+}
+
+int64_t integer(napi_env env, napi_value v, const char* what, int64_t min, int64_t max) {
+  double x = 0;
+  if (napi_get_value_double(env, v, &x) != napi_ok) throw ArgError(std::string(what) + " must be a number");
+  if (!(x >= static_cast<double>(min) && x <= static_cast<double>(max)) || x != static_cast<double>(static_cast<int64_t>(x))) {
+    throw ArgError(std::string(what) + " must be an integer in " + std::to_string(min) + ".." + std::to_string(max) +
+                   ", got " + std::to_string(x));
+  }
+  return static_cast<int64_t>(x);
+}
+
+bool boolean(napi_env env, napi_value v) {
+  bool b = false;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+template <class T>
+T* typedArray(napi_env env, napi_value v, napi_typedarray_type want, const char* what, size_t minLength) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (!is || type != want) throw ArgError(std::string(what) + " has the wrong type (expected a typed array of the right kind)");
+  if (length < minLength) {
+    throw ArgError(std::string(what) + " holds " + std::to_string(length) + " values, need " + std::to_string(minLength));
+  }
+  return static_cast<T*>(data);
+}
+
+Handle* handle(napi_env env, napi_value v, const napi_type_tag& tag, const char* what) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, v, &tag, &tagged) != napi_ok || !tagged) throw ArgError(std::string(what) + " is not a packed handle of the right kind");
+  void* data = nullptr;
+  napi_get_value_external(env, v, &data);
+  auto* h = static_cast<Handle*>(data);
+  if (h->released || h->freeRequested) throw ArgError(std::string(what) + " was freed");
+  return h;
+}
+
+napi_value throwArg(napi_env env, const std::exception& e) {
+  napi_throw_range_error(env, "ERR_SCORESCOPE_KERNELS", e.what());
+  return nullptr;
+}
+
+napi_value makeHandle(napi_env env, Handle* h, const napi_type_tag& tag) {
+  napi_value out;
+  if (napi_create_external(env, h, finaliseHandle, nullptr, &out) != napi_ok) {
+    freePacked(h->packed);
+    delete h;
+    napi_throw_error(env, nullptr, "could not create a native handle");
+    return nullptr;
+  }
+  napi_type_tag_object(env, out, &tag);
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, static_cast<int64_t>(h->packed.bytes() + h->norms.size() * sizeof(double)), &adjusted);
+  return out;
+}
+
+int hardwareThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value out, avx2, threads;
+  napi_create_object(env, &out);
+  napi_get_boolean(env, cpuHasAvx2Fma(), &avx2);
+  napi_create_int32(env, hardwareThreads(), &threads);
+  napi_set_named_property(env, out, "avx2", avx2);
+  napi_set_named_property(env, out, "hardwareThreads", threads);
+  return out;
+}
+
+constexpr int64_t kMaxRows = 0x7fffffff;
+
+napi_value Pack(napi_env env, napi_callback_info info, bool reference) {
+  try {
+    auto argv = args(env, info, reference ? 4 : 3);
+    const int64_t rows = integer(env, argv[1], "rows", 1, kMaxRows);
+    const int64_t d = integer(env, argv[2], "d", 1, kMaxRows);
+    const float* data = typedArray<float>(env, argv[0], napi_float32_array, "data", static_cast<size_t>(rows * d));
+    auto* h = new Handle();
+    try {
+      if (reference) {
+        const double* norms = typedArray<double>(env, argv[3], napi_float64_array, "norms", static_cast<size_t>(rows));
+        h->norms.assign(norms, norms + rows);
+      }
+      packRows(data, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed);
+    } catch (...) {
+      delete h;
+      throw;
+    }
+    return makeHandle(env, h, reference ? kReferenceTag : kQueriesTag);
+  } catch (const ArgError& e) {
+    return throwArg(env, e);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ERR_SCORESCOPE_KERNELS", "out of memory packing rows for the native kernels");
+    return nullptr;
+  }
+}
+
+napi_value PackReference(napi_env env, napi_callback_info info) { return Pack(env, info, true); }
+napi_value PackQueries(napi_env env, napi_callback_info info) { return Pack(env, info, false); }
+
+napi_value Free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value v;
+  napi_get_cb_info(env, info, &argc, &v, nullptr, nullptr);
+  bool ref = false, queries = false;
+  if (argc >= 1) {
+    napi_check_object_type_tag(env, v, &kReferenceTag, &ref);
+    napi_check_object_type_tag(env, v, &kQueriesTag, &queries);
+  }
+  if (!ref && !queries) {
+    napi_throw_type_error(env, "ERR_SCORESCOPE_KERNELS", "free: not a native handle");
+    return nullptr;
+  }
+  void* data = nullptr;
+  napi_get_value_external(env, v, &data);
+  auto* h = static_cast<Handle*>(data);
+  if (h->busy > 0) {
+    h->freeRequested = true;
+  } else {
+    releaseHandle(env, h);
+  }
+  return nullptr;
+}
+
+struct Call {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  std::vector<napi_ref> keep;  // JS values that must outlive the work
+  Handle* ref = nullptr;
+  Handle* queries = nullptr;
+  int64_t refStart = 0, refCount = 0;
+  Lists lists;
+  const int32_t* exclude = nullptr;
+  float* out = nullptr;
+  int threads = 1;
+  Kernel kernel = Kernel::Portable;
+  std::string error;
+};
+
+void Execute(napi_env, void* data) {
+  auto* c = static_cast<Call*>(data);
+  try {
+    if (c->out) {
+      productsBlock(c->ref->packed, c->queries->packed, c->refStart, c->refCount, c->out, c->threads, c->kernel);
+    } else {
+      nearestBlock(c->ref->packed, c->ref->norms.data(), c->queries->packed, c->refStart, c->refCount, c->lists, c->exclude,
+                   c->threads, c->kernel);
+    }
+  } catch (const std::bad_alloc&) {
+    c->error = "out of memory in the native kernels";
+  } catch (const std::exception& e) {
+    c->error = std::string("native kernels failed: ") + e.what();
+  }
+}
+
+void settleHandle(napi_env env, Handle* h) {
+  if (--h->busy == 0 && h->freeRequested) releaseHandle(env, h);
+}
+
+void Complete(napi_env env, napi_status status, void* data) {
+  auto* c = static_cast<Call*>(data);
+  settleHandle(env, c->ref);
+  settleHandle(env, c->queries);
+  if (status == napi_ok && c->error.empty()) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, c->deferred, undefined);
+  } else {
+    napi_value message, error;
+    const std::string text = c->error.empty() ? "native kernels: the call was cancelled" : c->error;
+    napi_create_string_utf8(env, text.c_str(), text.size(), &message);
+    napi_create_error(env, nullptr, message, &error);
+    napi_reject_deferred(env, c->deferred, error);
+  }
+  for (napi_ref r : c->keep) napi_delete_reference(env, r);
+  napi_delete_async_work(env, c->work);
+  delete c;
+}
+
+napi_value Queue(napi_env env, Call* c, const std::vector<napi_value>& keepAlive) {
+  napi_value promise, name;
+  napi_create_promise(env, &c->deferred, &promise);
+  for (napi_value v : keepAlive) {
+    napi_valuetype type;
+    napi_typeof(env, v, &type);
+    if (type != napi_object && type != napi_external) continue;  // null exclude: nothing to keep
+    napi_ref r;
+    if (napi_create_reference(env, v, 1, &r) == napi_ok) c->keep.push_back(r);
+  }
+  c->ref->busy++;
+  c->queries->busy++;
+  napi_create_string_utf8(env, "scorescope:kernels", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, Execute, Complete, c, &c->work);
+  napi_queue_async_work(env, c->work);
+  return promise;
+}
+
+// Shared checks of (ref, queries, refStart, refCount) and the thread/kernel options.
+void readCommon(napi_env env, const std::vector<napi_value>& argv, size_t threadsAt, Call& c) {
+  c.ref = handle(env, argv[0], kReferenceTag, "reference");
+  c.queries = handle(env, argv[1], kQueriesTag, "queries");
+  if (c.ref->packed.d != c.queries->packed.d) {
+    throw ArgError("queries have " + std::to_string(c.queries->packed.d) + " values per row, the reference has " +
+                   std::to_string(c.ref->packed.d));
+  }
+  c.refStart = integer(env, argv[2], "refStart", 0, c.ref->packed.rows - 1);
+  c.refCount = integer(env, argv[3], "refCount", 1, c.ref->packed.rows - c.refStart);
+  const int64_t threads = integer(env, argv[threadsAt], "threads", 0, 1024);
+  c.threads = threads == 0 ? hardwareThreads() : static_cast<int>(threads);
+  c.kernel = !boolean(env, argv[threadsAt + 1]) && cpuHasAvx2Fma() ? Kernel::Avx2 : Kernel::Portable;
+}
+
+napi_value NearestBlock(napi_env env, napi_callback_info info) {
+  auto* c = new Call();
+  try {
+    auto argv = args(env, info, 11);
+    readCommon(env, argv, 9, *c);
+    const int64_t rows = c->queries->packed.rows;
+    const int64_t pool = integer(env, argv[4], "pool", 1, kMaxRows / rows);
+    c->lists.rows = rows;
+    c->lists.pool = pool;
+    c->lists.scores = typedArray<double>(env, argv[5], napi_float64_array, "scores", static_cast<size_t>(rows * pool));
+    c->lists.indices = typedArray<int32_t>(env, argv[6], napi_int32_array, "indices", static_cast<size_t>(rows * pool));
+    c->lists.counts = typedArray<int32_t>(env, argv[7], napi_int32_array, "counts", static_cast<size_t>(rows));
+    napi_valuetype excludeType;
+    napi_typeof(env, argv[8], &excludeType);
+    if (excludeType != napi_null && excludeType != napi_undefined) {
+      c->exclude = typedArray<int32_t>(env, argv[8], napi_int32_array, "exclude", static_cast<size_t>(rows));
+    }
+    for (int64_t r = 0; r < rows; r++) {
+      if (c->lists.counts[r] < 0 || c->lists.counts[r] > pool) throw ArgError("counts[" + std::to_string(r) + "] is outside 0..pool");
+    }
+    return Queue(env, c, {argv[0], argv[1], argv[5], argv[6], argv[7], argv[8]});
+  } catch (const ArgError& e) {
+    delete c;
+    return throwArg(env, e);
+  }
+}
+
+napi_value ProductsBlock(napi_env env, napi_callback_info info) {
+  auto* c = new Call();
+  try {
+    auto argv = args(env, info, 7);
+    readCommon(env, argv, 5, *c);
+    c->out = typedArray<float>(env, argv[4], napi_float32_array, "out", static_cast<size_t>(c->queries->packed.rows * c->refCount));
+    return Queue(env, c, {argv[0], argv[1], argv[4]});
+  } catch (const ArgError& e) {
+    delete c;
+    return throwArg(env, e);
+  }
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"packReference", nullptr, PackReference, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"packQueries", nullptr, PackQueries, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"free", nullptr, Free, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"nearestBlock", nullptr, NearestBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"productsBlock", nullptr, ProductsBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
