@@ -4,11 +4,14 @@
  * depend on the values, and subnormal weights are clamped to 0 anyway).
  * GFLOP/s counts the two products, 2 * B * N * D * 2 flops per score evaluation.
  * Env: SCORESCOPE_BENCH_CHUNKS=1024,4096 sweeps chunk sizes (default: the score's default);
- * SCORESCOPE_BENCH_N=10000 picks N. Times are best-of-3..5 (the machine may be shared).
+ * SCORESCOPE_BENCH_N=10000 picks N; SCORESCOPE_BENCH_BACKENDS=native,tfjs picks the score
+ * implementations (native denoiser, native/src/denoise.cc, vs tfjs). Times are best-of-3..5 (the
+ * machine may be shared).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/engine/backend';
 import { empiricalScore } from '../electron/engine/scores/empirical';
+import { nativeKernelInfo } from '../electron/engine/native/kernels';
 import { createNoise } from '../electron/engine/noise';
 import { sampleEulerMaruyama } from '../electron/engine/samplers/sde';
 
@@ -44,12 +47,14 @@ function bestOf(reps: number, f: () => void): number {
   return best;
 }
 
-async function benchOne(N: number, chunkSize: number | undefined, values: Float32Array): Promise<void> {
+type Backend = 'native' | 'tfjs';
+
+async function benchOne(N: number, chunkSize: number | undefined, values: Float32Array, backend: Backend): Promise<void> {
   const gflop = (2 * B * N * D * 2) / 1e9;
-  const label = `N=${N} chunk=${chunkSize ?? 'default'}`;
   let t0 = performance.now();
-  const score = empiricalScore({ values: values.subarray(0, N * D), rows: N, cols: D }, chunkSize ? { chunkSize } : {});
+  const score = empiricalScore({ values: values.subarray(0, N * D), rows: N, cols: D }, { backend, ...(chunkSize ? { chunkSize } : {}) });
   const build = (performance.now() - t0) / 1000;
+  const label = `${score.kernel} N=${N}${backend === 'tfjs' ? ` chunk=${chunkSize ?? 'default'}` : ''}`;
   const x = createNoise(1, 0).normal([B, D]) as tf.Tensor2D;
   const reps = N > 20_000 ? 3 : 5;
   try {
@@ -83,6 +88,15 @@ export default async function run(): Promise<void> {
   console.log(`backend ${info.name} (${info.device}); B=${B}, D=${D}`);
   const chunks = process.env['SCORESCOPE_BENCH_CHUNKS']?.split(',').map(Number) ?? [undefined];
   const sizes = (process.env['SCORESCOPE_BENCH_N'] ?? '50000,10000').split(',').map(Number);
+  const native = nativeKernelInfo();
+  const wanted = (process.env['SCORESCOPE_BENCH_BACKENDS'] ?? 'native,tfjs').split(',') as Backend[];
+  const backends = wanted.filter((b) => b === 'tfjs' || native.available);
+  if (backends.length < wanted.length) console.log(`  native denoiser unavailable: ${native.why ?? 'no denoise export'}`);
   const values = randomData(Math.max(...sizes), 7);
-  for (const N of sizes) for (const c of chunks) await benchOne(N, c, values);
+  for (const N of sizes) {
+    for (const backend of backends) {
+      if (backend === 'native') await benchOne(N, undefined, values, backend);
+      else for (const c of chunks) await benchOne(N, c, values, backend);
+    }
+  }
 }

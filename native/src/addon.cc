@@ -1,14 +1,18 @@
 // N-API surface of the ScoreScope kernels (plain node_api.h, context-aware, no global state):
 //   info() -> { avx2, hardwareThreads }
-//   packReference(data: Float32Array, n, d, norms: Float64Array) -> handle
+//   packReference(data: Float32Array, n, d, norms: Float64Array, mean?: Float64Array) -> handle
+//     (with `mean`: rows packed centred, y - mean; norms must then be those of the centred rows)
 //   packQueries(data: Float32Array, m, d) -> handle
 //   free(handle)
 //   nearestBlock(ref, queries, refStart, refCount, pool, scores: Float64Array, indices: Int32Array,
 //                counts: Int32Array, exclude: Int32Array | null, threads, portable) -> Promise<void>
 //   productsBlock(ref, queries, refStart, refCount, out: Float32Array, threads, portable) -> Promise<void>
+//   denoise(ref, rows: Float32Array, x: Float32Array, B, m, s2, out: Float32Array,
+//           lse: Float64Array | null, threads, portable) -> undefined   (SYNCHRONOUS, denoise.h)
 // Handles are finalised by the GC if never freed; free() during a running call is deferred.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -16,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "denoise.h"
 #include "knn.h"
 
 namespace {
@@ -27,6 +32,7 @@ const napi_type_tag kQueriesTag = {0x53636f726553636fULL, 0x7065517565727931ULL}
 struct Handle {
   Packed packed;
   std::vector<double> norms;  // reference handles only
+  std::vector<double> mean;   // the centre of a centred reference (empty: not centred)
   int busy = 0;               // async calls using it; touched on the JS thread only
   bool freeRequested = false;
   bool released = false;
@@ -43,6 +49,7 @@ void releaseHandle(napi_env env, Handle* h) {
   napi_adjust_external_memory(env, -static_cast<int64_t>(h->packed.bytes() + h->norms.size() * sizeof(double)), &adjusted);
   freePacked(h->packed);
   std::vector<double>().swap(h->norms);
+  std::vector<double>().swap(h->mean);
   h->released = true;
 }
 
@@ -139,7 +146,17 @@ constexpr int64_t kMaxRows = 0x7fffffff;
 
 napi_value Pack(napi_env env, napi_callback_info info, bool reference) {
   try {
-    auto argv = args(env, info, reference ? 4 : 3);
+    size_t argc = 5;
+    std::vector<napi_value> argv(5);
+    napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr);
+    const size_t expected = reference ? 4 : 3;
+    if (argc < expected) throw ArgError("expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+    bool centred = false;
+    if (reference && argc >= 5) {
+      napi_valuetype type;
+      napi_typeof(env, argv[4], &type);
+      centred = type != napi_undefined && type != napi_null;
+    }
     const int64_t rows = integer(env, argv[1], "rows", 1, kMaxRows);
     const int64_t d = integer(env, argv[2], "d", 1, kMaxRows);
     const float* data = typedArray<float>(env, argv[0], napi_float32_array, "data", static_cast<size_t>(rows * d));
@@ -148,8 +165,12 @@ napi_value Pack(napi_env env, napi_callback_info info, bool reference) {
       if (reference) {
         const double* norms = typedArray<double>(env, argv[3], napi_float64_array, "norms", static_cast<size_t>(rows));
         h->norms.assign(norms, norms + rows);
+        if (centred) {
+          const double* mean = typedArray<double>(env, argv[4], napi_float64_array, "mean", static_cast<size_t>(d));
+          h->mean.assign(mean, mean + d);
+        }
       }
-      packRows(data, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed);
+      packRows(data, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed, centred ? h->mean.data() : nullptr);
     } catch (...) {
       delete h;
       throw;
@@ -318,6 +339,50 @@ napi_value ProductsBlock(napi_env env, napi_callback_info info) {
   }
 }
 
+double number(napi_env env, napi_value v, const char* what) {
+  double x = 0;
+  if (napi_get_value_double(env, v, &x) != napi_ok || !std::isfinite(x)) throw ArgError(std::string(what) + " must be a finite number");
+  return x;
+}
+
+// Synchronous on purpose: Score.at is synchronous and runs in the engine worker; the call
+// blocks while the internal threads work.
+napi_value Denoise(napi_env env, napi_callback_info info) {
+  try {
+    auto argv = args(env, info, 10);
+    Handle* ref = handle(env, argv[0], kReferenceTag, "reference");
+    const int64_t n = ref->packed.rows, d = ref->packed.d;
+    const float* rows = typedArray<float>(env, argv[1], napi_float32_array, "rows", static_cast<size_t>(n * d));
+    const int64_t B = integer(env, argv[3], "B", 1, kMaxRows / d);
+    const float* x = typedArray<float>(env, argv[2], napi_float32_array, "x", static_cast<size_t>(B * d));
+    const double m = number(env, argv[4], "m");
+    const double s2 = number(env, argv[5], "s2");
+    if (!(s2 > 0)) throw ArgError("s2 must be positive, got " + std::to_string(s2));
+    float* out = typedArray<float>(env, argv[6], napi_float32_array, "out", static_cast<size_t>(B * d));
+    napi_valuetype lseType;
+    napi_typeof(env, argv[7], &lseType);
+    double* lse = nullptr;
+    if (lseType != napi_null && lseType != napi_undefined) lse = typedArray<double>(env, argv[7], napi_float64_array, "lse", static_cast<size_t>(B));
+    const int64_t threads = integer(env, argv[8], "threads", 0, 1024);
+    const Kernel kernel = !boolean(env, argv[9]) && cpuHasAvx2Fma() ? Kernel::Avx2 : Kernel::Portable;
+    DenoiseInputs in;
+    in.ref = &ref->packed;
+    in.norms = ref->norms.data();
+    in.mean = ref->mean.empty() ? nullptr : ref->mean.data();
+    in.rows = rows;
+    denoise(in, x, B, m, s2, out, lse, threads == 0 ? hardwareThreads() : static_cast<int>(threads), kernel);
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throwArg(env, e);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ERR_SCORESCOPE_KERNELS", "out of memory in the native denoiser");
+    return nullptr;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_SCORESCOPE_KERNELS", (std::string("native denoiser failed: ") + e.what()).c_str());
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -328,6 +393,7 @@ NAPI_MODULE_INIT() {
       {"free", nullptr, Free, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"nearestBlock", nullptr, NearestBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"productsBlock", nullptr, ProductsBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denoise", nullptr, Denoise, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

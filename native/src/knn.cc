@@ -3,6 +3,7 @@
 // depth pass (KC) -> reference sliver (NR) -> query sliver (MR) -> micro-kernel. A KC x NR
 // reference sliver stays in L1 while the MC x KC query block streams from L2.
 #include "knn.h"
+#include "gemm.h"
 
 #include <algorithm>
 #include <atomic>
@@ -44,21 +45,15 @@ constexpr double kMinParallelFlops = 8e6;
 
 constexpr std::align_val_t kAlign{64};
 
+}  // namespace
+
 float* allocFloats(size_t count) {
   return static_cast<float*>(::operator new(std::max<size_t>(count, 1) * sizeof(float), kAlign));
 }
 void freeFloats(float* p) { ::operator delete(p, kAlign); }
 
-struct AlignedFloats {
-  float* data;
-  explicit AlignedFloats(size_t count) : data(allocFloats(count)) {}
-  ~AlignedFloats() { freeFloats(data); }
-  AlignedFloats(const AlignedFloats&) = delete;
-  AlignedFloats& operator=(const AlignedFloats&) = delete;
-};
+namespace {
 
-// C[i * ldc + j] (+)= sum_k A[k * MR + i] * B[k * NR + j] for the 6 x 16 tile.
-using MicroKernel = void (*)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool accumulate);
 
 // Plain loops the compiler can keep in registers: the 6 x 16 tile in two 6 x 8 halves, so the
 // accumulators (12 four-wide vectors on SSE2/NEON) plus operands fit the register file.
@@ -160,6 +155,8 @@ __attribute__((target("avx2,fma"))) void microAvx2(int64_t kc, const float* __re
 }
 #endif
 
+}  // namespace
+
 MicroKernel microKernel(Kernel k) {
 #if SCORESCOPE_X86
   if (k == Kernel::Avx2) return microAvx2;
@@ -187,6 +184,8 @@ void dotsBlock(MicroKernel kern, const Packed& q, int64_t qs0, int64_t qs1, cons
   }
 }
 
+namespace {
+
 // Visits the products of all query rows with reference blocks of NC rows: visit(rowFirst, rowEnd,
 // colFirst, colEnd, C, ldc) where C[(r - rowFirst) * ldc + (j - colFirst)] holds q_r . y_j. Blocks
 // of slivers [s0, s1) are taken from `next`, shared by the threads, so a thread slowed down by
@@ -208,21 +207,6 @@ void forEachBlock(MicroKernel kern, const Packed& q, const Packed& ref, int64_t 
       visit(qs * kMR, std::min(qe * kMR, q.rows), js * kNR, je * kNR, C.data, kNC);
     }
   }
-}
-
-// Runs work(t) for t = 0..parts-1, t > 0 on new threads (inline if a thread cannot start).
-template <class Work>
-void runThreads(int parts, Work&& work) {
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(parts > 1 ? parts - 1 : 0));
-  int started = 1;
-  try {
-    for (int t = 1; t < parts; t++, started++) threads.emplace_back(work, t);
-  } catch (const std::system_error&) {
-    for (int t = started; t < parts; t++) work(t);
-  }
-  work(0);
-  for (auto& th : threads) th.join();
 }
 
 int partsFor(int threads, int64_t slivers, double flops) {
@@ -257,7 +241,7 @@ bool cpuHasAvx2Fma() {
 
 const char* kernelName(Kernel k) { return k == Kernel::Avx2 ? "native-avx2" : "native-portable"; }
 
-void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out) {
+void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out, const double* shift) {
   Packed p;
   p.rows = rows;
   p.d = d;
@@ -273,7 +257,11 @@ void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int thre
         const int64_t row = s * width + r;
         if (row < rows) {
           const float* from = src + row * d;
-          for (int64_t k = 0; k < d; k++) dst[k * width + r] = from[k];
+          if (shift) {
+            for (int64_t k = 0; k < d; k++) dst[k * width + r] = static_cast<float>(static_cast<double>(from[k]) - shift[k]);
+          } else {
+            for (int64_t k = 0; k < d; k++) dst[k * width + r] = from[k];
+          }
         } else {
           for (int64_t k = 0; k < d; k++) dst[k * width + r] = 0.0f;
         }

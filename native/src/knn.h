@@ -29,8 +29,10 @@ struct Packed {
   size_t bytes() const { return static_cast<size_t>(slivers * d * width) * sizeof(float); }
 };
 
-// Allocates and fills `out` from row-major [rows, d]; throws std::bad_alloc.
-void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out);
+// Allocates and fills `out` from row-major [rows, d], minus shift[k] per column when `shift` is
+// given (centred rows for the empirical score); throws std::bad_alloc.
+void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out,
+              const double* shift = nullptr);
 void freePacked(Packed& p);
 
 // Running top-`pool` lists of one query block (the TypeScript CandidateLists buffers):

@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // tf.grad needs the gradient registry, which the core's ESM entry does not load by itself.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { useTestBackend } from '../helpers/tf';
-import { empiricalScore } from '../../electron/engine/scores/empirical';
+// the tfjs implementation explicitly: this file tests its chunking and orientations (the native
+// denoiser, picked by empiricalScore for D >= 64, is tested in native-empirical.test.ts)
+import { tfjsEmpiricalScore as empiricalScore } from '../../electron/engine/scores/empirical';
 import { createNoise } from '../../electron/engine/noise';
 import { ou } from '../../electron/engine/forward-process';
 

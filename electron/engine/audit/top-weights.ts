@@ -64,7 +64,8 @@ export async function sampleTopWeights(
   const used = Math.min(total, params.subset ?? total);
   if (used < 1) return `the run's training data ${name}:${split} is empty`;
   const kk = Math.min(k, used);
-  const score = empiricalScore({ values: bytesToMinus1To1(s.data.subarray(0, used * d)), rows: used, cols: d });
+  // only topWeights is used: the tfjs score does it (the native one would pack the data for nothing)
+  const score = empiricalScore({ values: bytesToMinus1To1(s.data.subarray(0, used * d)), rows: used, cols: d }, { backend: 'tfjs' });
   const indices = new Int32Array(count * kk);
   const weights = new Float32Array(count * kk);
   const shrink = Math.exp(-params.delta);

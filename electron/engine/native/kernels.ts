@@ -27,9 +27,21 @@ export type NativeKernelName = 'native-avx2' | 'native-portable';
 /** The addon's exports, as native/src/addon.cc defines them. */
 interface Addon {
   info(): { avx2: boolean; hardwareThreads: number };
-  packReference(data: Float32Array, n: number, d: number, norms: Float64Array): PackedReference;
+  packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
   packQueries(data: Float32Array, m: number, d: number): PackedQueries;
   free(handle: PackedReference | PackedQueries): void;
+  denoise?(
+    ref: PackedReference,
+    rows: Float32Array,
+    x: Float32Array,
+    B: number,
+    m: number,
+    s2: number,
+    out: Float32Array,
+    lse: Float64Array | null,
+    threads: number,
+    portable: boolean,
+  ): void;
   nearestBlock(
     ref: PackedReference,
     queries: PackedQueries,
@@ -74,8 +86,11 @@ export interface NativeKernels {
   /** The micro-kernel calls use unless they force the portable one. */
   readonly kernel: NativeKernelName;
   readonly hardwareThreads: number;
-  /** Packs [n, d] rows once; `norms` are their float64 squared norms (kept for the scores). */
-  packReference(data: Float32Array, n: number, d: number, norms: Float64Array): PackedReference;
+  /**
+   * Packs [n, d] rows once; `norms` are their float64 squared norms (kept for the scores). With
+   * `mean` the rows are packed centred (y - mean) and `norms` must be those of the centred rows.
+   */
+  packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
   /** Packs [m, d] query rows for the block calls below. */
   packQueries(data: Float32Array, m: number, d: number): PackedQueries;
   /** Releases packed memory now (a call still running keeps it until it finishes). */
@@ -97,6 +112,24 @@ export interface NativeKernels {
   productsBlock(ref: PackedReference, queries: PackedQueries, refStart: number, refCount: number, out: Float32Array, choice: KernelChoice): Promise<void>;
   /** The kernel name a call with this choice runs. */
   kernelFor(portable: boolean): NativeKernelName;
+  /**
+   * The empirical score's denoiser (native/src/denoise.h), SYNCHRONOUS: for the B rows of x
+   * ([B, d]) out = sum_i w_i y_i with w = softmax_i(-||x - m y_i||^2 / (2 s2)); `ref` packs the same
+   * `rows` ([n, d], the caller's array) centred on a mean; lse (optional, [B]) receives the
+   * log-sum-exp of the logits (m/s2) q.ytilde_i - (m^2/(2 s2)) ||ytilde_i||^2, q = x - m mean.
+   * Undefined when the binary predates the denoiser (rebuild with npm run build:native).
+   */
+  readonly denoise?: (
+    ref: PackedReference,
+    rows: Float32Array,
+    x: Float32Array,
+    B: number,
+    m: number,
+    s2: number,
+    out: Float32Array,
+    lse: Float64Array | undefined,
+    choice: KernelChoice,
+  ) => void;
 }
 
 export interface NativeKernelInfo {
@@ -154,11 +187,11 @@ function wrap(addon: Addon): NativeKernels {
   const info = addon.info();
   const forcePortable = process.env['SCORESCOPE_NATIVE'] === 'portable';
   const kernelFor = (portable: boolean): NativeKernelName => (info.avx2 && !portable && !forcePortable ? 'native-avx2' : 'native-portable');
-  return {
+  const kernels: NativeKernels = {
     kernel: kernelFor(false),
     hardwareThreads: info.hardwareThreads,
     kernelFor,
-    packReference: (data, n, d, norms) => addon.packReference(data, n, d, norms),
+    packReference: (data, n, d, norms, mean) => (mean ? addon.packReference(data, n, d, norms, mean) : addon.packReference(data, n, d, norms)),
     packQueries: (data, m, d) => addon.packQueries(data, m, d),
     free: (handle) => addon.free(handle),
     nearestBlock: (ref, queries, refStart, refCount, lists, exclude, choice) =>
@@ -178,6 +211,15 @@ function wrap(addon: Addon): NativeKernels {
     productsBlock: (ref, queries, refStart, refCount, out, choice) =>
       addon.productsBlock(ref, queries, refStart, refCount, out, positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'),
   };
+  const denoise = addon.denoise?.bind(addon);
+  if (denoise) {
+    return {
+      ...kernels,
+      denoise: (ref, rows, x, B, m, s2, out, lse, choice) =>
+        denoise(ref, rows, x, B, m, s2, out, lse ?? null, positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'),
+    };
+  }
+  return kernels;
 }
 
 function load(): LoadResult {

@@ -30,6 +30,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
+import { loadNativeKernels, type NativeKernelName } from '../native/kernels';
+import { nativeEmpiricalScore } from './native-empirical';
 import type { DenoisingScore } from './score';
 
 /** Training data as a plain row-major matrix (float32, already scaled). */
@@ -48,6 +50,14 @@ export interface EmpiricalScoreOptions {
   logitBudget?: number;
   /** Product orientation; default 'query-left' for D < 64, else 'data-left'. */
   orientation?: Orientation;
+  /**
+   * 'auto' (default): the native denoiser (native-empirical.ts) when the addon is built and
+   * D >= 64, unless SCORESCOPE_NATIVE=0; 'tfjs' forces this file's implementation (e.g. for
+   * autodiff-based checks); 'native' requires the addon.
+   */
+  backend?: 'auto' | 'native' | 'tfjs';
+  /** Native only: threads per call (default every hardware thread). */
+  threads?: number;
 }
 
 /** The k largest softmax weights per query row, best first. */
@@ -71,6 +81,8 @@ export interface Neighbours {
 }
 
 export interface EmpiricalScore extends DenoisingScore {
+  /** What computes the denoiser: 'tfjs' or the native micro-kernel. */
+  readonly kernel: 'tfjs' | NativeKernelName;
   /** N, the number of training points. */
   readonly size: number;
   /** D, the dimension of a point. */
@@ -151,11 +163,31 @@ function buildChunk(m: DataMatrix, mean: Float64Array, offset: number, size: num
   return dataLeft ? { offset, size, withNorms: rows, withOnes: cols } : { offset, size, withNorms: cols, withOnes: rows };
 }
 
+/** Below this dimension the tfjs path is already fast (2-D experiments with many queries). */
+const NATIVE_MIN_DIMENSION = 64;
+
 /**
- * Builds s_N for the rows of `data` (already scaled, e.g. images in [-1, 1]). The training set is
- * copied to the device once, in chunks; the caller may dispose `data` afterwards.
+ * Builds s_N for the rows of `data` (already scaled, e.g. images in [-1, 1]) on the native
+ * denoiser or tfjs (options.backend; the `kernel` field says which). tfjs copies the training set
+ * to the device; the native score keeps a reference to the values (a tensor's are read once), so
+ * a DataMatrix's array must not be modified while the score lives.
  */
 export function empiricalScore(data: tf.Tensor2D | DataMatrix, options: EmpiricalScoreOptions = {}): EmpiricalScore {
+  const matrix = toMatrix(data);
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'tfjs') {
+    const kernels = loadNativeKernels();
+    const usable = kernels?.denoise !== undefined && (backend === 'native' || matrix.cols >= NATIVE_MIN_DIMENSION);
+    if (kernels && usable) {
+      return nativeEmpiricalScore(matrix, kernels, () => tfjsEmpiricalScore(matrix, options), options.threads !== undefined ? { threads: options.threads } : {});
+    }
+    if (backend === 'native') throw new Error('empiricalScore: backend "native" requested but the native denoiser is unavailable (npm run build:native; SCORESCOPE_NATIVE unset)');
+  }
+  return tfjsEmpiricalScore(matrix, options);
+}
+
+/** s_N on tfjs (math.md §3; the notes at the top of this file). */
+export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: EmpiricalScoreOptions = {}): EmpiricalScore {
   const matrix = toMatrix(data);
   const N = matrix.rows;
   const D = matrix.cols;
@@ -441,6 +473,7 @@ export function empiricalScore(data: tf.Tensor2D | DataMatrix, options: Empirica
 
   return {
     name: 'empirical',
+    kernel: 'tfjs',
     size: N,
     dimension: D,
 
