@@ -23,7 +23,7 @@ export const commands: Record<string, Command> = {
       ctx.print(
         { version: s.app.version, backend: s.backend.name, reason: s.backend.reason, skipped: s.backend.skipped,
           device: s.backend.device, kernels: s.backend.kernels, workspace: s.workspace, runtime: s.runtime },
-        `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nkNN:       ${kernelText(s.backend.kernels)}\nworkspace: ${s.workspace}`,
+        `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nkernels:   ${kernelText(s.backend.kernels)}\nworkspace: ${s.workspace}`,
       );
       return 0;
     },
