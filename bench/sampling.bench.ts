@@ -14,22 +14,10 @@ import { empiricalScore } from '../electron/engine/scores/empirical';
 import { nativeKernelInfo } from '../electron/engine/native/kernels';
 import { createNoise } from '../electron/engine/noise';
 import { sampleEulerMaruyama } from '../electron/engine/samplers/sde';
+import { xorshiftUniform } from '../test/engine/fixtures/xorshift';
 
 const B = 64;
 const D = 3072;
-
-function randomData(N: number, seed: number): Float32Array {
-  // a cheap xorshift fill: 150M values through Box–Muller would dominate the set-up time
-  const out = new Float32Array(N * D);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 2147483648 - 1;
-  }
-  return out;
-}
 
 function heapMB(): string {
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
@@ -92,7 +80,7 @@ export default async function run(): Promise<void> {
   const wanted = (process.env['SCORESCOPE_BENCH_BACKENDS'] ?? 'native,tfjs').split(',') as Backend[];
   const backends = wanted.filter((b) => b === 'tfjs' || native.available);
   if (backends.length < wanted.length) console.log(`  native denoiser unavailable: ${native.why ?? 'no denoise export'}`);
-  const values = randomData(Math.max(...sizes), 7);
+  const values = xorshiftUniform(Math.max(...sizes) * D, 7);
   for (const N of sizes) {
     for (const backend of backends) {
       if (backend === 'native') await benchOne(N, undefined, values, backend);

@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
+import { xorshiftUniform } from './fixtures/xorshift';
 import { loadNativeKernels } from '../../electron/engine/native/kernels';
 import { empiricalScore, tfjsEmpiricalScore, type EmpiricalScore } from '../../electron/engine/scores/empirical';
 import { nativeEmpiricalScore } from '../../electron/engine/scores/native-empirical';
@@ -20,19 +21,6 @@ let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useTestBackend();
 });
-
-/** Seeded uniform values in [-1, 1] (xorshift), with a few clustered rows so weights are not all one-hot. */
-function data(n: number, d: number, seed: number): Float32Array {
-  const out = new Float32Array(n * d);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 2147483648 - 1;
-  }
-  return out;
-}
 
 /** float64 brute force: ybar_b = sum_i softmax_i(-||x_b - m y_i||^2 / (2 s2)) y_i, and the log-sum-exp. */
 function bruteDenoise(y: Float32Array, n: number, d: number, x: Float32Array, B: number, m: number, s2: number) {
@@ -81,10 +69,10 @@ function values(t: tfType.Tensor): Float32Array {
 describe.skipIf(!available)('native empirical score', () => {
   const n = 1037; // not a multiple of 16 or 256: a ragged last block and sliver
   const d = 75; // not a multiple of 8
-  const y = data(n, d, 7);
+  const y = xorshiftUniform(n * d, 7);
   // queries near training points (noisy copies at the OU scale) so small t is near one-hot
   function queries(B: number, t: number, seed: number): Float32Array {
-    const noise = data(B, d, seed);
+    const noise = xorshiftUniform(B * d, seed);
     const x = new Float32Array(B * d);
     const m = ou.mean(t);
     const s = Math.sqrt(ou.variance(t));
@@ -149,11 +137,11 @@ describe.skipIf(!available)('native empirical score', () => {
   });
 
   it('returns the same result on one thread, on all threads and with the portable kernel', () => {
-    const big = data(3 * 1024 + 300, 67, 5); // three segments, reduced by different threads
+    const big = xorshiftUniform((3 * 1024 + 300) * 67, 5); // three segments, reduced by different threads
     const rows = big.length / 67;
     const matrix = { values: big, rows, cols: 67 };
     const B = 100; // more than one 96-row pass
-    const xv = data(B, 67, 9).map((v) => v * 0.5);
+    const xv = xorshiftUniform(B * 67, 9).map((v) => v * 0.5);
     const never = (): EmpiricalScore => {
       throw new Error('not used');
     };

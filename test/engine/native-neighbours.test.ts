@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/engine/noise';
+import { bruteForce, copyRow, randomRows } from './fixtures/neighbour-references';
 import { detachedContext, JobCancelled, type JobContext } from '../../electron/engine/jobs';
 import { addonCandidates, loadNativeKernels, nativeKernelInfo } from '../../electron/engine/native/kernels';
 import {
@@ -35,51 +36,13 @@ beforeAll(async () => {
   tf = await useTestBackend();
 });
 
-/** Brute force: float64 squared distances to every row, sorted by (distance, index). */
-function bruteForce(queries: Float32Array, m: number, ref: Float32Array, n: number, d: number, k: number, exclude?: ArrayLike<number>) {
-  const indices: number[] = [];
-  const distances: number[] = [];
-  const all: { d2: number; j: number }[] = [];
-  for (let i = 0; i < m; i++) {
-    all.length = 0;
-    for (let j = 0; j < n; j++) {
-      if (exclude && exclude[i] === j) continue;
-      let s = 0;
-      for (let c = 0; c < d; c++) {
-        const t = queries[i * d + c]! - ref[j * d + c]!;
-        s += t * t;
-      }
-      all.push({ d2: s, j });
-    }
-    all.sort((a, b) => a.d2 - b.d2 || a.j - b.j);
-    for (let c = 0; c < k; c++) {
-      indices.push(all[c]!.j);
-      distances.push(Math.fround(Math.sqrt(all[c]!.d2)));
-    }
-  }
-  return { indices, distances };
-}
-
-function copyRow(from: Float32Array, i: number, to: Float32Array, j: number, d: number): void {
-  to.set(from.subarray(i * d, (i + 1) * d), j * d);
-}
-
-/** Rows of values on a grid of `levels` steps in [0, 1] (levels 0: uniform floats): exact ties when coarse. */
-function rows(n: number, d: number, seed: number, levels = 0): Float32Array {
-  const rng = createNoise(seed, 0);
-  if (levels > 0) return Float32Array.from(rng.uniformInt(levels + 1, n * d), (v) => v / levels);
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < out.length; i++) out[i] = rng.uniform();
-  return out;
-}
-
 /** Reference and queries with duplicated rows and queries that copy reference rows. */
 function fixture(n: number, m: number, d: number, seed: number, levels: number) {
-  const ref = rows(n, d, seed, levels);
+  const ref = randomRows(n, d, seed, levels);
   copyRow(ref, 3, ref, n - 1, d); // the duplicate sits in the last (ragged) tile and chunk
   copyRow(ref, 3, ref, Math.floor(n / 2), d);
   copyRow(ref, 17, ref, 18, d);
-  const queries = rows(m, d, seed + 1, levels);
+  const queries = randomRows(m, d, seed + 1, levels);
   copyRow(ref, 3, queries, 0, d);
   copyRow(ref, 18, queries, m - 1, d);
   copyRow(ref, n - 2, queries, 1, d);
@@ -157,11 +120,11 @@ describe.skipIf(!built)('native nearest neighbours', () => {
 
   it('rescans exactly when more rows tie with the k-th than the candidate list holds', async () => {
     const n = 120, d = 20, k = 5;
-    const ref = rows(n, d, 15);
+    const ref = randomRows(n, d, 15);
     for (let r = 10; r < 40; r++) copyRow(ref, 5, ref, r, d); // 31 identical rows
     const queries = new Float32Array(2 * d);
     copyRow(ref, 5, queries, 0, d);
-    queries.set(rows(1, d, 16), d);
+    queries.set(randomRows(1, d, 16), d);
     const set = searchFor({ threads: 2, portable: false }).createReference(ref, n, d, { chunkSize: 32 });
     const got = await nearestNeighbours(queries, 2, set, k, { extraCandidates: 3 });
     set.dispose();
@@ -174,8 +137,8 @@ describe.skipIf(!built)('native nearest neighbours', () => {
 
   it('ball membership matches brute force both ways', async () => {
     const m = 37, n = 161, d = 9;
-    const queries = rows(m, d, 7);
-    const ref = rows(n, d, 8);
+    const queries = randomRows(m, d, 7);
+    const ref = randomRows(n, d, 8);
     const rng = createNoise(9, 0);
     const queryRadii = Float32Array.from({ length: m }, () => 0.3 + 0.5 * rng.uniform());
     const refRadii = Float32Array.from({ length: n }, () => 0.3 + 0.5 * rng.uniform());
@@ -262,7 +225,7 @@ describe.skipIf(!built)('native nearest neighbours', () => {
 
   it('reports progress per reference chunk, stops on cancellation, says what is wrong', async () => {
     const n = 100, d = 10, m = 40;
-    const ref = rows(n, d, 5);
+    const ref = randomRows(n, d, 5);
     const set = createReferenceSet(ref, n, d, { chunkSize: 10 });
     const seen: number[] = [];
     await nearestNeighbours(ref.slice(0, m * d), m, set, 2, { queryChunk: 20, ctx: detachedContext((f) => seen.push(f)) });

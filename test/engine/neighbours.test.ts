@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/engine/noise';
+import { bruteForce, copyRow, randomRows } from './fixtures/neighbour-references';
 import { detachedContext, JobCancelled, type JobContext } from '../../electron/engine/jobs';
 import {
   ballMembership,
@@ -24,49 +25,14 @@ beforeAll(async () => {
   tf = await useTestBackend();
 });
 
-/** Brute force: float64 squared distances to every row, sorted by (distance, index). */
-function bruteForce(queries: Float32Array, m: number, ref: Float32Array, n: number, d: number, k: number, exclude?: number[]) {
-  const indices: number[] = [];
-  const distances: number[] = [];
-  for (let i = 0; i < m; i++) {
-    const all: { d2: number; j: number }[] = [];
-    for (let j = 0; j < n; j++) {
-      if (exclude && exclude[i] === j) continue;
-      let s = 0;
-      for (let c = 0; c < d; c++) {
-        const t = queries[i * d + c]! - ref[j * d + c]!;
-        s += t * t;
-      }
-      all.push({ d2: s, j });
-    }
-    all.sort((a, b) => a.d2 - b.d2 || a.j - b.j);
-    for (let c = 0; c < k; c++) {
-      indices.push(all[c]!.j);
-      distances.push(Math.fround(Math.sqrt(all[c]!.d2)));
-    }
-  }
-  return { indices, distances };
-}
-
-function uniformRows(n: number, d: number, seed: number): Float32Array {
-  const rng = createNoise(seed, 0);
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < out.length; i++) out[i] = rng.uniform();
-  return out;
-}
-
-function copyRow(from: Float32Array, i: number, to: Float32Array, j: number, d: number): void {
-  to.set(from.subarray(i * d, (i + 1) * d), j * d);
-}
-
 describe('nearestNeighbours', () => {
   it('equals brute force on random data with duplicated rows; chunks that do not divide N', async () => {
     const n = 157, d = 37, m = 23, k = 6;
-    const ref = uniformRows(n, d, 1);
+    const ref = randomRows(n, d, 1);
     copyRow(ref, 3, ref, 90, d); // duplicate rows: exact ties at any query
     copyRow(ref, 3, ref, 140, d);
     copyRow(ref, 50, ref, 51, d);
-    const queries = uniformRows(m, d, 2);
+    const queries = randomRows(m, d, 2);
     copyRow(ref, 3, queries, 0, d); // exact copy of a triplicated row
     copyRow(ref, 51, queries, 5, d);
     copyRow(ref, 156, queries, 22, d); // last row, in the ragged last chunk
@@ -85,11 +51,11 @@ describe('nearestNeighbours', () => {
 
   it('rescans exactly when more rows tie with the k-th than the candidate list holds', async () => {
     const n = 120, d = 20, k = 5;
-    const ref = uniformRows(n, d, 15);
+    const ref = randomRows(n, d, 15);
     for (let r = 10; r < 40; r++) copyRow(ref, 5, ref, r, d); // 31 identical rows
     const queries = new Float32Array(2 * d);
     copyRow(ref, 5, queries, 0, d);
-    queries.set(uniformRows(1, d, 16), d);
+    queries.set(randomRows(1, d, 16), d);
     const set = createReferenceSet(ref, n, d, { chunkSize: 32 });
     const got = await nearestNeighbours(queries, 2, set, k, { extraCandidates: 3 });
     set.dispose();
@@ -146,7 +112,7 @@ describe('nearestNeighbours', () => {
 
   it('reports progress, stops on cancellation and leaks nothing', async () => {
     const n = 100, d = 10, m = 40;
-    const ref = uniformRows(n, d, 5);
+    const ref = randomRows(n, d, 5);
     const start = tf.memory().numTensors;
     const set = createReferenceSet(ref, n, d, { chunkSize: 10 });
     const seen: number[] = [];
@@ -180,7 +146,7 @@ describe('nearestNeighbours', () => {
 describe('selfNeighbours', () => {
   it('equals brute force without the row itself, for all rows and for chosen rows', async () => {
     const n = 90, d = 13, k = 4;
-    const ref = uniformRows(n, d, 6);
+    const ref = randomRows(n, d, 6);
     copyRow(ref, 10, ref, 11, d); // a duplicate is another row: found at distance 0
     const set = createReferenceSet(ref, n, d, { chunkSize: 17 });
     const all = await selfNeighbours(set, k, { queryChunk: 25 });
@@ -203,8 +169,8 @@ describe('selfNeighbours', () => {
 describe('ballMembership', () => {
   it('matches brute force both ways, with the k-th neighbour on the boundary counted inside', async () => {
     const m = 37, n = 61, d = 9;
-    const queries = uniformRows(m, d, 7);
-    const ref = uniformRows(n, d, 8);
+    const queries = randomRows(m, d, 7);
+    const ref = randomRows(n, d, 8);
     const rng = createNoise(9, 0);
     const queryRadii = Float32Array.from({ length: m }, () => 0.3 + 0.5 * rng.uniform());
     const refRadii = Float32Array.from({ length: n }, () => 0.3 + 0.5 * rng.uniform());

@@ -15,14 +15,10 @@ export function sampleEulerMaruyama(
   noise: NoiseSource,
   hooks: StepHooks = {},
 ): tf.Tensor2D {
-  const steps = gridSteps('sampleEulerMaruyama', grid);
-  return runSteps(y0, steps, (y, n) => {
-    const t = grid[n]!;
-    const h = t - grid[n + 1]!;
-    const s = score.at(t, y);
+  return scoreSteps('sampleEulerMaruyama', score, y0, grid, hooks, (y, s, h) => {
     const drift = tf.add(y, tf.mul(s, 2));
     return tf.add(tf.add(y, tf.mul(drift, h)), tf.mul(noise.normal(y.shape), Math.sqrt(2 * h))) as tf.Tensor2D;
-  }, hooks);
+  });
 }
 
 /**
@@ -36,12 +32,24 @@ export function sampleExponentialIntegrator(
   noise: NoiseSource,
   hooks: StepHooks = {},
 ): tf.Tensor2D {
-  const steps = gridSteps('sampleExponentialIntegrator', grid);
-  return runSteps(y0, steps, (y, n) => {
-    const t = grid[n]!;
-    const h = t - grid[n + 1]!;
-    const s = score.at(t, y);
+  return scoreSteps('sampleExponentialIntegrator', score, y0, grid, hooks, (y, s, h) => {
     const deterministic = tf.add(tf.mul(y, Math.exp(h)), tf.mul(s, 2 * Math.expm1(h)));
     return tf.add(deterministic, tf.mul(noise.normal(y.shape), Math.sqrt(Math.expm1(2 * h)))) as tf.Tensor2D;
+  });
+}
+
+/** Runs `update(y, s(t_n, y), h)` over the grid steps, h = t_n - t_{n+1}: what both SDE steps share. */
+function scoreSteps(
+  name: string,
+  score: Score,
+  y0: tf.Tensor2D,
+  grid: ArrayLike<number>,
+  hooks: StepHooks,
+  update: (y: tf.Tensor2D, s: tf.Tensor2D, h: number) => tf.Tensor2D,
+): tf.Tensor2D {
+  const steps = gridSteps(name, grid);
+  return runSteps(y0, steps, (y, n) => {
+    const t = grid[n]!;
+    return update(y, score.at(t, y), t - grid[n + 1]!);
   }, hooks);
 }
