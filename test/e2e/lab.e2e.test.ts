@@ -111,9 +111,12 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
     await screenshot(page, 'lab-sample-images');
 
-    await page.locator('[data-view=runs]').click();
-    await page.locator('[data-run-kind=sample]').first().click();
+    // the result's own link opens exactly this run (the list may still be refreshing)
+    const link = page.getByTestId('a-result').getByRole('link', { name: /Open run/ });
+    const shortId = ((await link.textContent()) ?? '').match(/Open run (\S+)/)?.[1] ?? '';
+    await link.click();
     await page.getByTestId('run-detail').getByTestId('sample-grid').waitFor();
+    await expect.poll(() => page.locator('[data-run-kind=sample].active').getAttribute('data-run-id')).toMatch(new RegExp(`${shortId}$`));
     await page.waitForTimeout(300);
     await screenshot(page, 'runs-sample-images');
     // delete with confirmation

@@ -8,15 +8,21 @@ export function useHostList<T>(read: () => Promise<T[]>) {
   const list = ref([]) as Ref<T[]>;
   const loaded = ref(false);
   const error = ref<string | null>(null);
+  // Reads can overlap (a view opening while a finished job refreshes); only the newest may land,
+  // or a slow older answer would put a stale list back.
+  let latest = 0;
 
   async function refresh(): Promise<void> {
+    const mine = ++latest;
     try {
-      list.value = await read();
+      const next = await read();
+      if (mine !== latest) return;
+      list.value = next;
       error.value = null;
     } catch (e) {
-      error.value = (e as Error).message;
+      if (mine === latest) error.value = (e as Error).message;
     } finally {
-      loaded.value = true;
+      if (mine === latest) loaded.value = true;
     }
   }
 
