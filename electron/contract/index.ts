@@ -12,6 +12,7 @@ export * from './jobs';
 export * from './datasets';
 export * from './sampling';
 export * from './audit';
+export * from './number-list';
 
 const finite = () => z.number().finite();
 

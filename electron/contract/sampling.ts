@@ -84,6 +84,36 @@ export type MemorisationNumbers = z.infer<typeof MemorisationNumbers>;
 
 const Pair = z.tuple([z.number(), z.number()]);
 
+/**
+ * The density the run's sampler targets, on a regular grid over the 2-D view (engine-computed; the
+ * renderer only draws it). For the empirical score stopped at delta this is the KDE p_delta^N
+ * (math.md §3) in the coordinates the samples are shown in: a mixture of isotropic Gaussians of
+ * standard deviation `kernelStd` around the (projected) training points. For data of dimension
+ * > 2 it is the exact marginal over coordinates 0 and 1 (the mixture is isotropic).
+ * Cell (i, j) covers [x0 + i dx, x0 + (i+1) dx] x [y0 + j dy, y0 + (j+1) dy] with
+ * dx = (x[1] - x[0]) / nx, dy = (y[1] - y[0]) / ny; values[j * nx + i] is the density AVERAGED over
+ * that cell (probability mass / area, so kernels narrower than a cell still show), divided by the
+ * largest cell's (max = 1), 4 significant digits, below 1e-6 stored as 0.
+ */
+export const KdeDensityGrid = z.object({
+  x: Pair,
+  y: Pair,
+  nx: z.number().int().positive(),
+  ny: z.number().int().positive(),
+  /** Row-major, ny rows of nx (row 0 at y[0]); relative to the largest cell (max = 1). */
+  values: z.array(z.number()),
+  /** Absolute density of the largest cell (per unit area of the view): values * peak = density. */
+  peak: z.number(),
+  /** The KDE bandwidth h(delta) = sqrt(1 - e^{-2 delta}) (OU coordinates). */
+  bandwidth: z.number(),
+  /** Standard deviation of each Gaussian as drawn (view coordinates; sigma(delta) = e^delta h for data coordinates). */
+  kernelStd: z.number(),
+  /** Centres in the mixture, and training items in the run (fewer centres: an even-stride subsample). */
+  centres: z.number().int(),
+  trainingItems: z.number().int(),
+});
+export type KdeDensityGrid = z.infer<typeof KdeDensityGrid>;
+
 /** 2-D views of a vector run: the first two coordinates of training points and samples. */
 export const RunPoints = z.object({
   /** Named point sets: "training points", "samples", ... */
@@ -92,6 +122,8 @@ export const RunPoints = z.object({
   kernelRadius: z.number().nullable(),
   /** Dimension of the data (the points show coordinates 0 and 1). */
   dimension: z.number().int(),
+  /** The target KDE's density on a grid (null when the run targets no KDE; absent in older runs). */
+  density: KdeDensityGrid.nullable().default(null),
 });
 export type RunPoints = z.infer<typeof RunPoints>;
 

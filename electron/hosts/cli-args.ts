@@ -1,4 +1,5 @@
 /** A small, strict argument parser: `--flag value`, `--flag=value`, boolean switches, positionals. */
+import { parseNumberList } from '../contract/number-list';
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
@@ -56,12 +57,7 @@ export class Flags {
 
   numberList(name: string): number[] | undefined {
     const v = this.string(name);
-    if (v === undefined) return undefined;
-    return v.split(',').map((s) => {
-      const n = Number(s.trim());
-      if (s.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be numbers separated by commas, got "${v}"`);
-      return n;
-    });
+    return v === undefined ? undefined : parseNumberList(v, `--${name}`);
   }
 
   /** Flags given but never read by the command are mistakes worth reporting. */

@@ -1,11 +1,12 @@
 /**
  * Browser uploads: a page cannot hand the server an OS path, so dropped files are streamed to
  * `<workspace>/uploads/<session>/<relative path>` (PUT /upload/<session>/<path...>) and then
- * imported or audited from that folder like any local path.
+ * imported or audited from that folder like any local path. An import removes its session folder;
+ * audits read theirs again when re-run, so those are pruned when a host starts, after a day.
  */
 import type { IncomingMessage } from 'node:http';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
@@ -37,4 +38,32 @@ export async function receiveUpload(req: IncomingMessage, workspace: string, seg
     throw e;
   }
   return { session, directory, file };
+}
+
+/** Staging sessions untouched for this long are removed when a host starts. */
+export const UPLOAD_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/** Removes upload sessions last modified before now - maxAgeMs; returns the names removed. */
+export async function pruneUploads(workspace: string, maxAgeMs = UPLOAD_MAX_AGE_MS, now = Date.now()): Promise<string[]> {
+  const root = uploadsDirectory(workspace);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return []; // no uploads yet
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!SESSION.test(name)) continue; // not ours: leave it
+    const dir = join(root, name);
+    try {
+      if (now - (await stat(dir)).mtimeMs > maxAgeMs) {
+        await rm(dir, { recursive: true, force: true });
+        removed.push(name);
+      }
+    } catch {
+      /* raced with another remover: fine */
+    }
+  }
+  return removed;
 }

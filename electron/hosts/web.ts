@@ -14,7 +14,7 @@ import { ApiError } from '../contract';
 import type { Service } from './service';
 import { wireMessage, type WireRequest } from './wire';
 import { resolveResource, resourceSegments } from './resources';
-import { receiveUpload } from './uploads';
+import { pruneUploads, receiveUpload } from './uploads';
 
 export interface WebHostOptions {
   service: Service;
@@ -57,6 +57,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built (no ${join(rendererDir, 'index.html')}): run \`npm run build\``);
   }
+  await pruneUploads(o.service.options.workspace);
   let port = 0;
 
   const hostAllowed = (req: IncomingMessage) => {

@@ -55,7 +55,7 @@ describe('audit view in Chromium against `scorescope serve`', () => {
     await screenshot(page, 'audit-setup');
     await page.getByTestId('audit-run').click();
     await page.getByTestId('audit-result').waitFor({ timeout: 60_000 });
-    expect(await page.locator('[data-job-kind="audit.run"][data-job-state=done]').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-job-kind="audit.run"][data-job-state=done]').count()).toBe(1);
   });
 
   it('shows the metrics: memorised fraction with its interval and n, medians, C_T, per class', async () => {

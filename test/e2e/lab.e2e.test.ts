@@ -67,7 +67,7 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     const detail = page.getByTestId('run-detail');
     await detail.waitFor();
     expect(await page.getByTestId('run-params').textContent()).toMatch(/delta\s*0\.001/);
-    expect(await detail.locator('canvas').count()).toBeGreaterThan(0);
+    await detail.locator('canvas').first().waitFor();
     await screenshot(page, 'runs-sample-2d');
   });
 
@@ -84,6 +84,29 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
     await screenshot(page, 'lab-compare');
     await page.getByTestId('compare').uncheck();
+  });
+
+  it.skipIf(!existsSync(MINI))('sweeps delta on CIFAR images and shows the blur fading into copies', async () => {
+    await page.locator('[data-view=lab]').click();
+    await page.getByTestId('preset-deltaSweep-data').selectOption('cifar-mini:train');
+    await page.getByTestId('preset-deltaSweep-subset').fill('300');
+    await page.getByTestId('preset-deltaSweep-deltas').fill('0.0005, 0.05, x');
+    await page.getByTestId('run-preset-deltaSweep').click();
+    await expect.poll(() => page.getByTestId('preset-deltaSweep').locator('.error').textContent()).toMatch(/deltas must be numbers.*"x" is not a number/);
+    await page.getByTestId('preset-deltaSweep-deltas').fill('0.0005, 0.05');
+    await page.getByTestId('preset-deltaSweep-steps').fill('20');
+    await page.getByTestId('preset-deltaSweep-n').fill('8');
+    await page.getByTestId('run-preset-deltaSweep').click();
+    const result = page.getByTestId('preset-deltaSweep-result');
+    const strip = result.locator('[data-figure="figure-delta-sweep-samples.png"]');
+    await strip.waitFor({ timeout: 60_000 });
+    expect(await strip.locator('figcaption').textContent()).toMatch(/δ = 0\.0005, 0\.05; last row/);
+    // both figures load (rows: 2 deltas + the nearest images; 8 columns of 32-px cells, x3)
+    await expect.poll(() => strip.locator('img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([(8 * 34 + 2) * 3, (3 * 34 + 8) * 3]);
+    await expect.poll(() => result.locator('[data-figure="figure-delta-sweep.svg"] img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    expect(await result.getByTestId('run-headline').textContent()).toMatch(/memorised at δ = 0\.0005/);
+    await result.scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-delta-sweep-images');
   });
 
   it.skipIf(!existsSync(MINI))('samples CIFAR images and shows each next to its nearest training image', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 import { readNpz } from '../../native-data';
+import sharp from 'sharp';
 
 import { CIFAR_MINI as MINI } from '../helpers/shared-data';
 import { runCli, type CliRun } from '../helpers/cli';
@@ -57,6 +58,8 @@ describe('scorescope sample', () => {
     expect(r.summary['memorisedFraction']).toBeGreaterThan(0.5);
     const manifest = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest['id']).toBe(r.run);
+    // the tfjs-path project (vitest.config.ts) runs this file with the native kernels off
+    if (process.env['SCORESCOPE_NATIVE'] === '0') expect((manifest['environment'] as { kernels: string }).kernels).toBe('tfjs');
     const arr = (await readNpz(join(r.dir, 'samples.npz')))['arr_0']!;
     expect(arr.shape).toEqual([40, 2]);
     expect(arr.dtype.descr).toBe('<f4');
@@ -127,6 +130,31 @@ describe('scorescope reproduce / sweep / runs', () => {
     const arr = (await readNpz(join(r.dir, 'samples.npz')))['arr_0']!;
     expect(arr.shape).toEqual([4, 32, 32, 3]);
     expect(arr.dtype.descr).toBe('|u1');
+  });
+
+  it.skipIf(!existsSync(MINI))('sweep on images draws each sample at every delta above its nearest training image', async () => {
+    // needs cifar-mini, imported by the test above
+    const r = await json('sweep', '--data', 'cifar-mini', '--subset', '200', '--deltas', '0.5,0.0005', '--n', '5', '--steps', '20');
+    expect(r.files).toEqual(expect.arrayContaining(['figure-delta-sweep.svg', 'figure-delta-sweep-samples.png']));
+    // rows: delta 0.0005, delta 0.5, nearest training image; 5 columns; 32-px cells, 2-px gutters, x3
+    const { data, info } = await sharp(join(r.dir, 'figure-delta-sweep-samples.png')).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([(5 * 34 + 2) * 3, (3 * 34 + 2 + 4 + 2) * 3]);
+    const cell = (row: number, col: number) => {
+      const out: number[] = [];
+      for (let y = 0; y < 96; y++) {
+        for (let x = 0; x < 96; x++) {
+          const o = (((2 + row * 34) * 3 + y) * info.width + (2 + col * 34) * 3 + x) * info.channels;
+          out.push(data[o]!, data[o + 1]!, data[o + 2]!);
+        }
+      }
+      return out;
+    };
+    const meanAbs = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
+    for (let j = 0; j < 5; j++) {
+      // at delta = 0.0005 the leftover noise is h = 0.032 in [-1, 1] units, about 4 grey levels
+      expect(meanAbs(cell(0, j), cell(2, j))).toBeLessThan(8);
+      expect(meanAbs(cell(1, j), cell(2, j))).toBeGreaterThan(15);
+    }
   });
 
   it('runs list / show / remove', async () => {

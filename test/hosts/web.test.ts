@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -29,6 +29,14 @@ describe('browser host', () => {
     dir = mkdtempSync(join(tmpdir(), 'scorescope-web-'));
     mkdirSync(join(dir, 'renderer'));
     writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>ScoreScope</title>');
+    // upload staging from an earlier host: one two days old, one fresh, one not an upload session
+    for (const [name, ageHours] of [['old-session-1', 48], ['new-session-1', 1], ['not a session', 48]] as const) {
+      const session = join(dir, 'ws', 'uploads', name);
+      mkdirSync(join(session, 'sub'), { recursive: true });
+      writeFileSync(join(session, 'sub', 'x.png'), 'x');
+      const t = new Date(Date.now() - ageHours * 3600_000);
+      utimesSync(session, t, t);
+    }
     service = createService({ workspace: join(dir, 'ws'), host: 'web' });
     web = await startWebHost({ service, rendererDir: join(dir, 'renderer') });
   });
@@ -36,6 +44,12 @@ describe('browser host', () => {
     await web.close();
     await service.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('removes upload staging sessions older than a day when it starts', () => {
+    expect(existsSync(join(dir, 'ws', 'uploads', 'old-session-1'))).toBe(false);
+    expect(existsSync(join(dir, 'ws', 'uploads', 'new-session-1', 'sub', 'x.png'))).toBe(true);
+    expect(existsSync(join(dir, 'ws', 'uploads', 'not a session'))).toBe(true);
   });
 
   it('binds to loopback and prints a tokenised URL', () => {

@@ -12,7 +12,7 @@ import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
 import { barFigureSvg, figureColours } from './figures';
-import { writeArrays, writeJson, writePairsPng, writeTable, writeText, type RichRunContent } from './run-files';
+import { writeArrays, writeJson, writeStackedImagesPng, writeTable, writeText, type RichRunContent } from './run-files';
 
 export async function runCifar10Experiment(workspace: string, req: Cifar10ExperimentRequest & { data: string }, ctx?: JobContext): Promise<Cifar10ExperimentResult> {
   ctx?.progress(0, 'loading training images');
@@ -47,7 +47,7 @@ export async function runCifar10Experiment(workspace: string, req: Cifar10Experi
     await writeArrays(dir, 'samples.npz', { arr_0: { data: r.samplesUint8, shape: [req.n, ...itemShape] } });
     await writeArrays(dir, 'nearest.npz', { arr_0: { data: nearest, shape: [req.n, ...itemShape] }, index: { data: Int32Array.from(r.nearestIndex), shape: [req.n] } });
     await writeJson(dir, 'neighbours.json', { units: '[-1, 1] model units', k: 2, index: r.nearestIndex, d1: r.nearestDistance, d2: r.secondDistance });
-    await writePairsPng(dir, figures[0]!, r.samplesUint8, nearest, req.n, itemShape, 16, 3);
+    await writeStackedImagesPng(dir, figures[0]!, [r.samplesUint8, nearest], req.n, itemShape, 16, 3);
     await writeText(dir, figures[1]!, barFigureSvg({
       title: 'Distance ratio to the two nearest training images',
       subtitle: `${data.ref}, N = ${data.used}; EDM Heun ${req.steps} levels stopped ${req.stopEarly} early (sigma ${r.sigmas.at(-1)!.toPrecision(3)}); memorised ${(100 * r.memorisedFraction).toFixed(0)}%`,

@@ -2,7 +2,7 @@
  * Memorisation against delta as a run (math.md §3, §7): the empirical score at each delta, from the
  * same initial points and step noise; memorised fraction and NN distances per delta. Training data:
  * a workspace dataset, or by default the paper's 2-D Gaussian set (N = 100 from N((-5, 5), 10 I)).
- * Saves figure-delta-sweep.svg and table.csv/json.
+ * Saves figure-delta-sweep.svg and table.csv/json, and for images figure-delta-sweep-samples.png.
  */
 import type { JobContext } from '../jobs';
 import type { DeltaSweepRequest, DeltaSweepResult } from '../../contract/sampling';
@@ -13,18 +13,40 @@ import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
 import { figureColours, lineFigureSvg } from './figures';
-import { writeTable, writeText, type RichRunContent } from './run-files';
+import { writeStackedImagesPng, writeTable, writeText, type RichRunContent } from './run-files';
+import { minus1To1ToBytes } from '../data-scaling';
+import type { DeltaSweepPoint } from '../experiments/delta-sweep';
 
 const ENGINE_SAMPLER = { sde: 'euler-maruyama', ei: 'exponential', ode: 'ode-euler', heun: 'ode-heun' } as const;
+
+const SAMPLES_FIGURE = 'figure-delta-sweep-samples.png';
+const SAMPLES_FIGURE_COLUMNS = 12;
+
+/**
+ * The blur fading in one picture: column j is sample j (same noise at every delta), row i its
+ * value at the i-th smallest delta, and the last row the training image nearest to the first row.
+ */
+async function writeSweepSamplesFigure(dir: string, images: { pixels: Uint8Array; itemShape: number[] }, points: DeltaSweepPoint[], columns: number): Promise<void> {
+  const item = images.itemShape.reduce((a, b) => a * b, 1);
+  const rows = points.map((p) => minus1To1ToBytes(p.samples!.subarray(0, columns * item)));
+  const nearest = new Uint8Array(columns * item);
+  for (let j = 0; j < columns; j++) {
+    const i = points[0]!.nearestIndex[j]!;
+    nearest.set(images.pixels.subarray(i * item, (i + 1) * item), j * item);
+  }
+  await writeStackedImagesPng(dir, SAMPLES_FIGURE, [...rows, nearest], columns, images.itemShape, columns, 3);
+}
 
 export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweepRequest, ctx?: JobContext): Promise<DeltaSweepResult> {
   const started = performance.now();
   let matrix: DataMatrix;
   let dataLabel: string;
   let dataDetails: Record<string, unknown>;
+  let images: { pixels: Uint8Array; itemShape: number[] } | null = null;
   if (req.data) {
     const data = await loadTrainingData(workspace, req.data, req.subset);
     matrix = data.matrix;
+    if (data.kind === 'images' && data.pixels) images = { pixels: data.pixels, itemShape: data.itemShape };
     dataLabel = `${data.ref} (N=${data.used})`;
     dataDetails = { ref: data.ref, sha256: data.sha256, kind: data.kind, usedItems: data.used, scaling: data.scaling.kind, units: data.kind === 'images' ? '[-1, 1] model units' : 'data units' };
   } else {
@@ -37,7 +59,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
   const r = await deltaSweep(
     matrix,
     deltas,
-    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: ENGINE_SAMPLER[req.sampler], seed: req.seed },
+    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: ENGINE_SAMPLER[req.sampler], seed: req.seed, keepSamples: images !== null },
     ctx && { ...ctx, progress: (f, m) => ctx.progress(0.95 * f, m) },
   );
   ctx?.throwIfCancelled();
@@ -52,7 +74,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
     memorisedFractionByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.memorisedFraction])),
     medianNearestDistanceByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.medianNearestDistance])),
   };
-  const figures = ['figure-delta-sweep.svg'];
+  const figures = ['figure-delta-sweep.svg', ...(images ? [SAMPLES_FIGURE] : [])];
   ctx?.progress(0.97, 'writing the run');
   const manifest = await saveRun(workspace, 'experiment:delta-sweep', async (dir): Promise<RichRunContent> => {
     await writeText(dir, figures[0]!, lineFigureSvg({
@@ -69,6 +91,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
         { name: 'expected leftover noise h(δ)√D', points: rows.map((x) => [x.delta, x.expectedNoiseNorm]), colour: figureColours.muted, style: 'dashed', rightAxis: true },
       ],
     }));
+    if (images) await writeSweepSamplesFigure(dir, images, r.points, Math.min(req.n, SAMPLES_FIGURE_COLUMNS));
     await writeTable(dir, 'table', Object.keys(rows[0]!), rows.map((x) => Object.values(x)));
     return {
       kind: 'experiment:delta-sweep',
@@ -79,7 +102,9 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
       summary,
       details: {
         dataset: dataDetails,
-        samples: 'OU output at each delta (not saved); neighbours by exact L2 search',
+        samples: images
+          ? `OU output at each delta (not saved as arrays); ${SAMPLES_FIGURE}: one column per initial noise, one row per delta (smallest first), last row the training image nearest to the smallest-delta sample`
+          : 'OU output at each delta (not saved); neighbours by exact L2 search',
         noise: `seed ${req.seed}: the same initial points and step noise at every delta`,
       },
     };

@@ -1,12 +1,15 @@
 /**
  * The paper's 2-D experiment as a run (math.md §4, reference figures §7): the empirical score and
  * the exact Gaussian score from the same initial points and step noise. Saves samples.npz
- * (train, empirical, gaussian), points.json, figure-samples.svg (two panels) and table.csv/json
+ * (train, empirical, gaussian), points.json (with delta > 0 also the empirical score's target KDE on a
+ * grid), figure-samples.svg (two panels) and table.csv/json
  * (one row per score); headline numbers: memorised fraction and median NN distance per score.
  */
 import type { JobContext } from '../jobs';
-import type { Gaussian2dExperimentRequest, Gaussian2dExperimentResult, RunPoints } from '../../contract/sampling';
-import { gaussian2d, type Gaussian2dRun } from '../experiments/gaussian2d';
+import type { Gaussian2dExperimentRequest, Gaussian2dExperimentResult, KdeDensityGrid, RunPoints } from '../../contract/sampling';
+import { gaussian2d, type Gaussian2dResult, type Gaussian2dRun } from '../experiments/gaussian2d';
+import { ou } from '../forward-process';
+import { kdeDensityGrid } from '../metrics/kde-density';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { figureColours, scatterPanelsSvg } from './figures';
@@ -14,6 +17,19 @@ import { writeArrays, writeJson, writeTable, writeText, type RichRunContent } fr
 
 const flat = (pairs: [number, number][]) => Float32Array.from(pairs.flat());
 const pct = (f: number) => `${(100 * f).toFixed(1)}%`;
+
+/**
+ * The law the empirical-score run targets when stopped at delta > 0: the KDE p_delta^N (math.md
+ * §3), here in OU coordinates as the samples are (centres e^{-delta} y_i, std h(delta)). At
+ * delta = 0 it is the empirical measure itself: no density.
+ */
+function empiricalTargetDensity(r: Gaussian2dResult, delta: number): KdeDensityGrid {
+  const h = ou.bandwidth(delta);
+  const grid = kdeDensityGrid(flat(r.train), r.train.length, 2, {
+    std: h, shrink: ou.mean(delta), include: [...r.empirical.samples, ...r.gaussian.samples],
+  });
+  return { ...grid, bandwidth: h, kernelStd: h };
+}
 
 export async function runGaussian2dExperiment(workspace: string, req: Gaussian2dExperimentRequest, ctx?: JobContext): Promise<Gaussian2dExperimentResult> {
   const r = await gaussian2d(
@@ -35,6 +51,7 @@ export async function runGaussian2dExperiment(workspace: string, req: Gaussian2d
     ],
     kernelRadius: null,
     dimension: 2,
+    density: req.delta > 0 ? empiricalTargetDensity(r, req.delta) : null,
   };
   const figures = ['figure-samples.svg'];
   ctx?.progress(0.97, 'writing the run');

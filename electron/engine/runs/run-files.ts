@@ -1,12 +1,13 @@
 /**
  * Files a run folder holds besides run.json, in formats other tools read without the app:
  * tables as CSV and JSON, samples as .npz (numpy, the guided-diffusion evaluator), JSON side files,
- * and image figures as PNG (pairs of sample / nearest training image).
+ * and image figures as PNG (a sample above its nearest training image, or at several deltas).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeNpz, type NpzInput } from '../../../native-data';
+import { blitRgba } from '../../workspace/image-tiles';
 import type { RunContent } from '../../workspace/runs';
 
 /** run.json content plus `details`: how the files were made (coordinates, schedules, noise streams). */
@@ -44,12 +45,12 @@ export async function writeArrays(dir: string, name: string, arrays: Record<stri
 }
 
 /**
- * A PNG of image pairs: for pair k, the sample above its nearest training image, `cols` pairs
- * per band, a 2-pixel white gutter between cells, enlarged `scale` times (nearest neighbour).
+ * A PNG of stacked image rows: item k of every array in `stack` in one column, top to bottom
+ * (a sample above its nearest training image; one sample at several deltas), `cols` columns per
+ * band, a 2-pixel white gutter between cells, enlarged `scale` times (nearest neighbour).
  */
-export async function pairsPng(
-  samples: Uint8Array,
-  nearest: Uint8Array,
+export async function stackedImagesPng(
+  stack: Uint8Array[],
   count: number,
   itemShape: number[],
   cols = 16,
@@ -60,33 +61,23 @@ export async function pairsPng(
   const bands = Math.ceil(count / cols);
   const usedCols = Math.min(cols, count);
   const width = usedCols * (w + gutter) + gutter;
-  const bandHeight = 2 * h + 3 * gutter + 4; // sample, gutter, nearest, then a band gap
+  const bandHeight = stack.length * (h + gutter) + gutter + 4; // the stack, then a band gap
   const height = bands * bandHeight + gutter;
-  const raw = new Uint8Array(width * height * 3).fill(255);
-  const item = h * w * c;
-  const put = (src: Uint8Array, k: number, x0: number, y0: number) => {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const s = k * item + (y * w + x) * c;
-        const d = ((y0 + y) * width + x0 + x) * 3;
-        for (let ch = 0; ch < 3; ch++) raw[d + ch] = src[s + (c === 1 ? 0 : Math.min(ch, c - 1))]!;
-      }
-    }
-  };
+  const raw = new Uint8Array(width * height * 4).fill(255);
   for (let k = 0; k < count; k++) {
     const x0 = gutter + (k % cols) * (w + gutter);
     const y0 = gutter + Math.floor(k / cols) * bandHeight;
-    put(samples, k, x0, y0);
-    put(nearest, k, x0, y0 + h + gutter);
+    stack.forEach((items, row) => blitRgba(items, k, { h, w, c }, raw, width, x0, y0 + row * (h + gutter)));
   }
-  const png = await sharp(raw, { raw: { width, height, channels: 3 } })
+  const png = await sharp(raw, { raw: { width, height, channels: 4 } })
     .resize(width * scale, height * scale, { kernel: 'nearest' })
+    .removeAlpha()
     .png()
     .toBuffer();
   return new Uint8Array(png);
 }
 
-export async function writePairsPng(dir: string, name: string, ...args: Parameters<typeof pairsPng>): Promise<string> {
-  await writeFile(join(dir, name), await pairsPng(...args));
+export async function writeStackedImagesPng(dir: string, name: string, ...args: Parameters<typeof stackedImagesPng>): Promise<string> {
+  await writeFile(join(dir, name), await stackedImagesPng(...args));
   return name;
 }

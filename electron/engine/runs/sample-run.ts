@@ -7,23 +7,25 @@
  *                   float32 [n, D] vectors; data coordinates (see draw-samples.ts)
  *   neighbours.json nearest and second-nearest training index/distance per sample
  *   images:  nearest.npz (arr_0: each sample's nearest training image, index) + figure-nearest.png
- *   vectors: points.json (coordinates 0, 1 for charts) + figure-samples.svg
+ *   vectors: points.json (coordinates 0, 1 for charts; for the empirical score also the target KDE
+ *            p_delta^N on an 80 x 80 grid, metrics/kde-density.ts) + figure-samples.svg
  * Nothing is written until the samples exist: a cancelled job leaves no folder.
  */
 import type { JobContext } from '../jobs';
-import type { SampleRequest, SampleRunResult, RunPoints } from '../../contract/sampling';
+import type { SampleRequest, SampleRunResult, RunPoints, KdeDensityGrid } from '../../contract/sampling';
 import { ou, pixelNoise255 } from '../forward-process';
 import { minus1To1ToBytes, bytesToMinus1To1 } from '../data-scaling';
 import { searchNearestTwo, summariseMemorisation } from '../experiments/nearest';
 import { saveRun, runDirectory } from '../../workspace/runs';
-import { loadTrainingData } from './training-data';
-import { resolveEarlyStop } from './early-stopping';
+import { loadTrainingData, type TrainingData } from './training-data';
+import { resolveEarlyStop, type EarlyStop } from './early-stopping';
+import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
 import { figureColours, scatterPanelsSvg } from './figures';
-import { writeArrays, writeJson, writePairsPng, writeText, type RichRunContent } from './run-files';
+import { writeArrays, writeJson, writeStackedImagesPng, writeText, type RichRunContent } from './run-files';
 
 /** Training points kept for charts (the full set stays in the dataset). */
 const TRAIN_POINTS_LIMIT = 5000;
@@ -34,6 +36,17 @@ function title(req: SampleRequest, ref: string, used: number, delta: number | nu
   const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
   const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score`;
   return `${req.sampler}${score} · ${ref} (N=${used}) · ${control} · n=${req.n}`;
+}
+
+/**
+ * The KDE the empirical-score run samples from (math.md §3), on the 2-D view: the samples are
+ * stored in data coordinates (x = e^delta x_OU, draw-samples.ts), where p_delta^N is the mixture of
+ * N(y_i, sigma(delta)^2 I) (= e^delta times N(e^{-delta} y_i, h^2 I)); the kde and edm samplers
+ * target the same law. Coordinates 0 and 1 only: the exact marginal of the isotropic mixture.
+ */
+function kdeDensityForView(data: TrainingData, stop: EarlyStop, sigma: number, samples: [number, number][]): KdeDensityGrid {
+  const grid = kdeDensityGrid(data.matrix.values, data.used, data.matrix.cols, { std: sigma, include: samples });
+  return { ...grid, bandwidth: stop.bandwidth, kernelStd: sigma };
 }
 
 export async function runSample(workspace: string, req: SampleRequest, ctx?: JobContext): Promise<SampleRunResult> {
@@ -65,16 +78,21 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   const itemShape = data.itemShape;
   const units = images ? '[-1, 1] model units (pixel / 127.5 - 1)' : 'data units';
   const kernelRadius = stop && req.score === 'empirical' ? ou.sigmaOfT(stop.delta) : null;
-  const points: RunPoints | null = images
-    ? null
-    : {
-        sets: [
-          { name: 'training points', points: firstTwo(data.matrix.values, data.used, D, TRAIN_POINTS_LIMIT) },
-          { name: 'samples', points: firstTwo(drawn.values, req.n, D) },
-        ],
-        kernelRadius,
-        dimension: D,
-      };
+  let points: RunPoints | null = null;
+  if (!images) {
+    lap();
+    const samplePoints = firstTwo(drawn.values, req.n, D);
+    points = {
+      sets: [
+        { name: 'training points', points: firstTwo(data.matrix.values, data.used, D, TRAIN_POINTS_LIMIT) },
+        { name: 'samples', points: samplePoints },
+      ],
+      kernelRadius,
+      dimension: D,
+      density: stop && kernelRadius !== null && D >= 2 ? kdeDensityForView(data, stop, kernelRadius, samplePoints) : null,
+    };
+    timings['density'] = lap();
+  }
 
   ctx?.progress(0.97, 'writing the run');
   const manifest = await saveRun(workspace, 'sample', async (dir): Promise<RichRunContent> => {
@@ -89,7 +107,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
       const nearest = new Uint8Array(req.n * itemBytes);
       for (let i = 0; i < req.n; i++) nearest.set(data.pixels.subarray(nn.index[i]! * itemBytes, (nn.index[i]! + 1) * itemBytes), i * itemBytes);
       await writeArrays(dir, 'nearest.npz', { arr_0: { data: nearest, shape: [req.n, ...itemShape] }, index: { data: Int32Array.from(nn.index), shape: [req.n] } });
-      if (itemShape.length === 3) await writePairsPng(dir, 'figure-nearest.png', bytes, nearest, Math.min(req.n, FIGURE_PAIRS), itemShape, 16, 3);
+      if (itemShape.length === 3) await writeStackedImagesPng(dir, 'figure-nearest.png', [bytes, nearest], Math.min(req.n, FIGURE_PAIRS), itemShape, 16, 3);
     }
     if (points) {
       await writeJson(dir, 'points.json', points);
@@ -145,6 +163,13 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
           steps: `seed ${req.samplerSeed ?? req.seed}, stream sampler, keyed by sample row`,
           note: 'the same seed gives the same initial noise: runs that differ only in delta, steps or sampler start from the same points',
         },
+        ...(points?.density ? {
+          density: {
+            file: 'points.json', member: 'density',
+            what: `KDE p_delta^N in data coordinates: (1/N) sum_i N(y_i, sigma(delta)^2 I), sigma = ${points.density.kernelStd.toPrecision(4)}, coordinates 0 and 1; ${points.density.nx} x ${points.density.ny} cell means, max = 1`,
+            centres: points.density.centres,
+          },
+        } : {}),
         neighbours: { file: 'neighbours.json', search: 'exact L2 (tfjs chunked products, float64 re-rank)', units, criterion: 'memorised iff d1/d2 < 1/3' },
       },
     };

@@ -6,6 +6,7 @@ import type {
   CallRequest, Cifar10ExperimentResult, DatasetInfo, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice,
   SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult,
 } from '../../../electron/contract';
+import { DEFAULT_SWEEP_DELTAS, parseNumberList } from '../../../electron/contract';
 
 /** One column of the Lab: the settings of a sampling run and what it produced. */
 export interface PaneState {
@@ -72,7 +73,8 @@ export const useLab = defineStore('lab', () => {
   const presetOptions = reactive({
     gaussian2d: { steps: 2000, nSamples: 1000 },
     scoreError: { largestN: 800, sets: 3 },
-    deltaSweep: { steps: 100, n: 200 },
+    /** data '' = the paper's 2-D set; deltas as typed (comma-separated). */
+    deltaSweep: { steps: 100, n: 200, data: '', subset: null as number | null, deltas: DEFAULT_SWEEP_DELTAS.join(', ') },
     cifar10: { subset: 5000, n: 16 },
   });
   const presets = reactive({
@@ -170,8 +172,13 @@ export const useLab = defineStore('lab', () => {
         const Ns = [100, 200, 400, 800, 1600, 3200].filter((N) => N <= top);
         return { call: 'experiments.scoreError' as const, request: { Ns: Ns.length >= 2 ? Ns : [100, 200], sets: presetOptions.scoreError.sets, h: 0.05, samplesPerTime: 500 } };
       }
-      case 'deltaSweep':
-        return { call: 'experiments.deltaSweep' as const, request: { steps: presetOptions.deltaSweep.steps, n: presetOptions.deltaSweep.n } };
+      case 'deltaSweep': {
+        const o = presetOptions.deltaSweep;
+        return {
+          call: 'experiments.deltaSweep' as const,
+          request: { steps: o.steps, n: o.n, deltas: parseNumberList(o.deltas, 'deltas'), ...(o.data ? { data: o.data } : {}), ...(o.subset ? { subset: o.subset } : {}) },
+        };
+      }
       case 'cifar10': {
         const total = cifarDataset.value?.splits['train']?.count ?? presetOptions.cifar10.subset;
         return { call: 'experiments.cifar10' as const, request: { subset: Math.min(presetOptions.cifar10.subset, total), n: presetOptions.cifar10.n } };
@@ -183,8 +190,8 @@ export const useLab = defineStore('lab', () => {
     const state = presets[name];
     if (state.jobId) return;
     state.error = null;
-    const { call, request } = presetRequest(name);
     try {
+      const { call, request } = presetRequest(name);
       const started = await client.call(call, request as never);
       state.jobId = started.id;
       const result = await jobs.result(started.id);
