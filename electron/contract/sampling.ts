@@ -188,6 +188,8 @@ export const DeltaSweepRequest = z
     T: finite().positive().max(50).default(5),
     sampler: z.enum(['sde', 'ei', 'ode', 'heun']).default('sde'),
     seed: Seed.default(0),
+    /** Monte Carlo draws for the KDE's mutual information at each delta (0 skips it). */
+    miDraws: z.number().int().min(0).max(100_000).default(256),
   })
   .strict()
   .refine((r) => r.deltas.every((d) => d < r.T), { message: 'every delta must be below T', path: ['deltas'] });
@@ -242,6 +244,9 @@ export const DeltaSweepRow = MemorisationNumbers.extend({
   delta: z.number(),
   bandwidth: z.number(),
   expectedNoiseNorm: z.number(),
+  /** I(training index; output) of the KDE at delta, nats (at most log N); null when skipped. */
+  mutualInformation: z.number().nullable(),
+  mutualInformationSE: z.number().nullable(),
 });
 export const DeltaSweepResult = z.object({
   run: z.string(),

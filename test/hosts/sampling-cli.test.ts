@@ -103,8 +103,13 @@ describe('scorescope reproduce / sweep / runs', () => {
 
   it('sweep writes a table with one row per delta, memorisation falling as delta grows', async () => {
     const r = await json('sweep', '--data', 'g2', '--deltas', '0.3,0.0005,0.02', '--n', '150', '--steps', '100');
-    const rows = JSON.parse(readFileSync(join(r.dir, 'table.json'), 'utf8')) as { delta: number; memorisedFraction: number; bandwidth: number }[];
+    const rows = JSON.parse(readFileSync(join(r.dir, 'table.json'), 'utf8')) as { delta: number; memorisedFraction: number; bandwidth: number; mutualInformation: number }[];
     expect(rows.map((x) => x.delta)).toEqual([0.0005, 0.02, 0.3]);
+    // the KDE's mutual information falls from about log N as the kernels widen (same draws at every delta)
+    expect(r.summary['logN']).toBeCloseTo(Math.log(100), 12);
+    expect(rows[0]!.mutualInformation).toBeGreaterThan(0.99 * Math.log(100));
+    expect(rows[0]!.mutualInformation).toBeLessThanOrEqual(Math.log(100) + 1e-9);
+    expect(rows[2]!.mutualInformation).toBeLessThan(rows[1]!.mutualInformation);
     expect(rows[0]!.memorisedFraction).toBeGreaterThan(rows[2]!.memorisedFraction);
     expect(rows[1]!.bandwidth).toBeCloseTo(Math.sqrt(1 - Math.exp(-0.04)), 12);
     expect(readFileSync(join(r.dir, 'table.csv'), 'utf8').split('\n')[0]).toMatch(/^delta,bandwidth,expectedNoiseNorm,memorisedFraction/);
@@ -136,6 +141,9 @@ describe('scorescope reproduce / sweep / runs', () => {
     // needs cifar-mini, imported by the test above
     const r = await json('sweep', '--data', 'cifar-mini', '--subset', '200', '--deltas', '0.5,0.0005', '--n', '5', '--steps', '20');
     expect(r.files).toEqual(expect.arrayContaining(['figure-delta-sweep.svg', 'figure-delta-sweep-samples.png']));
+    // in pixel space the kernels barely overlap even at delta = 0.5: the output still names its training image
+    const information = r.summary['mutualInformationByDelta'] as Record<string, number>;
+    expect(information['0.5']).toBeGreaterThan(0.999 * Math.log(200));
     // rows: delta 0.0005, delta 0.5, nearest training image; 5 columns; 32-px cells, 2-px gutters, x3
     const { data, info } = await sharp(join(r.dir, 'figure-delta-sweep-samples.png')).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([(5 * 34 + 2) * 3, (3 * 34 + 2 + 4 + 2) * 3]);

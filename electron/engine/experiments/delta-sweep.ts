@@ -10,6 +10,7 @@ import { leftoverNoiseNorm, ou } from '../forward-process';
 import type { GridKind } from '../grids';
 import { empiricalScore, type DataMatrix } from '../scores/empirical';
 import { hooksFromContext, sample, type SamplerName } from '../samplers/sample';
+import { kdeMutualInformation, mutualInformationDraws, type KdeMutualInformation } from '../metrics/kde-mutual-information';
 import { searchNearestTwo, summariseMemorisation, type MemorisationSummary } from './nearest';
 
 export interface DeltaSweepParams {
@@ -27,6 +28,8 @@ export interface DeltaSweepParams {
   chunkSize?: number;
   /** Return the samples too (row-major [n, D] per delta); default false. */
   keepSamples?: boolean;
+  /** Monte Carlo draws for the KDE's mutual information at each delta (default 256; 0: skip). */
+  miDraws?: number;
 }
 
 export interface DeltaSweepPoint extends MemorisationSummary {
@@ -38,6 +41,8 @@ export interface DeltaSweepPoint extends MemorisationSummary {
   /** Nearest training index per sample. */
   nearestIndex: number[];
   samples?: Float32Array;
+  /** I(training index; output) of the KDE at delta (nats, at most log N), or null if skipped. */
+  mutualInformation: KdeMutualInformation | null;
 }
 
 export interface DeltaSweepResult {
@@ -63,6 +68,7 @@ export async function deltaSweep(
     seed: params.seed ?? 0,
     batchSize: params.batchSize ?? 64,
     keepSamples: params.keepSamples ?? false,
+    miDraws: params.miDraws ?? 256,
   } satisfies DeltaSweepResult['params'];
   if (deltas.length < 1) throw new Error('deltaSweep: give at least one delta');
   for (const d of deltas) {
@@ -73,6 +79,9 @@ export async function deltaSweep(
   // sample at every delta first, then release the score before the neighbour search uploads
   // its own copy of the training set (peak memory: one copy, not two)
   const runs: Float32Array[] = [];
+  const information: (KdeMutualInformation | null)[] = [];
+  // the same (index, noise) pairs at every delta: the information curve is smooth in delta
+  const draws = p.miDraws >= 2 ? mutualInformationDraws(data.rows, D, p.miDraws, p.seed) : null;
   const score = empiricalScore(data, params.chunkSize ? { chunkSize: params.chunkSize } : {});
   try {
     for (let i = 0; i < deltas.length; i++) {
@@ -84,6 +93,8 @@ export async function deltaSweep(
         hooks,
       );
       runs.push(run.samples);
+      ctx?.throwIfCancelled();
+      information.push(draws ? kdeMutualInformation(score, data, delta, draws) : null);
     }
   } finally {
     score.dispose();
@@ -103,6 +114,7 @@ export async function deltaSweep(
       expectedNoiseNorm: leftoverNoiseNorm(delta, D),
       ...summariseMemorisation(part),
       nearestIndex: Array.from(part.index),
+      mutualInformation: information[i] ?? null,
       ...(p.keepSamples ? { samples: runs[i]! } : {}),
     };
   });

@@ -59,7 +59,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
   const r = await deltaSweep(
     matrix,
     deltas,
-    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: ENGINE_SAMPLER[req.sampler], seed: req.seed, keepSamples: images !== null },
+    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: ENGINE_SAMPLER[req.sampler], seed: req.seed, keepSamples: images !== null, miDraws: req.miDraws },
     ctx && { ...ctx, progress: (f, m) => ctx.progress(0.95 * f, m) },
   );
   ctx?.throwIfCancelled();
@@ -68,11 +68,17 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
     delta: p.delta, bandwidth: p.bandwidth, expectedNoiseNorm: p.expectedNoiseNorm,
     memorisedFraction: p.memorisedFraction, medianNearestDistance: p.medianNearestDistance,
     meanNearestDistance: p.meanNearestDistance, distinctNearest: p.distinctNearest,
+    mutualInformation: p.mutualInformation?.nats ?? null, mutualInformationSE: p.mutualInformation?.standardError ?? null,
   }));
+  const logN = Math.log(matrix.rows);
   const summary = {
     data: dataLabel,
     memorisedFractionByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.memorisedFraction])),
     medianNearestDistanceByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.medianNearestDistance])),
+    ...(req.miDraws >= 2 ? {
+      mutualInformationByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.mutualInformation])),
+      logN,
+    } : {}),
   };
   const figures = ['figure-delta-sweep.svg', ...(images ? [SAMPLES_FIGURE] : [])];
   ctx?.progress(0.97, 'writing the run');
@@ -81,7 +87,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
       title: 'Memorisation against the early-stopping time delta',
       subtitle: `${dataLabel}; ${req.sampler}, ${req.steps} steps on a ${req.grid} grid, T = ${req.T}; ${req.n} samples per delta, same noise`,
       xLabel: 'delta (log)',
-      yLabel: 'memorised fraction (d1/d2 < 1/3)',
+      yLabel: req.miDraws >= 2 ? 'memorised fraction (d1/d2 < 1/3); MI / log N' : 'memorised fraction (d1/d2 < 1/3)',
       rightLabel: 'median distance to nearest training point',
       xLog: true,
       yMax: 1,
@@ -89,6 +95,10 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
         { name: 'memorised fraction', points: rows.map((x) => [x.delta, x.memorisedFraction]), colour: figureColours.samples, style: 'line' },
         { name: 'median NN distance', points: rows.map((x) => [x.delta, x.medianNearestDistance]), colour: figureColours.train, style: 'line', rightAxis: true },
         { name: 'expected leftover noise h(δ)√D', points: rows.map((x) => [x.delta, x.expectedNoiseNorm]), colour: figureColours.muted, style: 'dashed', rightAxis: true },
+        ...(req.miDraws >= 2 ? [{
+          name: 'mutual information / log N', points: rows.map((x): [number, number] => [x.delta, (x.mutualInformation ?? 0) / logN]),
+          colour: figureColours.second, style: 'line' as const,
+        }] : []),
       ],
     }));
     if (images) await writeSweepSamplesFigure(dir, images, r.points, Math.min(req.n, SAMPLES_FIGURE_COLUMNS));
@@ -106,6 +116,9 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
           ? `OU output at each delta (not saved as arrays); ${SAMPLES_FIGURE}: one column per initial noise, one row per delta (smallest first), last row the training image nearest to the smallest-delta sample`
           : 'OU output at each delta (not saved); neighbours by exact L2 search',
         noise: `seed ${req.seed}: the same initial points and step noise at every delta`,
+        mutualInformation: req.miDraws >= 2
+          ? `I(training index; KDE output) at each delta, nats (log N = ${logN.toFixed(4)} is the ceiling): Monte Carlo over ${req.miDraws} (index, noise) pairs, the same at every delta, seed ${req.seed}; columns mutualInformation and mutualInformationSE`
+          : 'skipped (miDraws = 0)',
       },
     };
   });

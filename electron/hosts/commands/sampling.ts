@@ -101,6 +101,7 @@ function sweepRequest(ctx: CommandContext): Record<string, unknown> {
     T: ctx.flags.number('T'),
     sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun']),
     seed: ctx.flags.number('seed'),
+    miDraws: ctx.flags.number('mi-draws'),
   };
 }
 
@@ -150,7 +151,8 @@ const reproduce: Command = {
 const sweep: Command = {
   usage: 'sweep [--data <dataset[:split]>] --deltas 0.001,0.01,0.1 [--out DIR]',
   summary: 'memorised fraction and NN distance against delta, same noise at every delta (default data: the paper 2-D Gaussian). '
-    + 'Options: --subset N, --n 200, --steps 100, --grid geometric, --T 5, --sampler sde|ei|ode|heun, --seed 0',
+    + 'and the mutual information between training index and output of the KDE (nats, at most log N). '
+    + 'Options: --subset N, --n 200, --steps 100, --grid geometric, --T 5, --sampler sde|ei|ode|heun, --seed 0, --mi-draws 256 (0: skip)',
   async run(ctx) {
     return runAndReport(ctx, 'experiments.deltaSweep', sweepRequest(ctx));
   },

@@ -38,10 +38,14 @@ export function headlineOf(kind: string, summary: Record<string, unknown>): Head
       const byDelta = Object.entries(rec(summary['memorisedFractionByDelta']));
       const first = byDelta[0];
       const last = byDelta.at(-1);
+      const information = rec(summary['mutualInformationByDelta']);
       return first && last
         ? [
             { label: `memorised at δ = ${first[0]}`, value: pct(first[1]) },
             { label: `memorised at δ = ${last[0]}`, value: pct(last[1]) },
+            ...(last[0] in information
+              ? [{ label: `MI at δ = ${last[0]} (nats; log N = ${num(summary['logN'])})`, value: num(information[last[0]]) }]
+              : []),
           ]
         : [];
     }
