@@ -6,7 +6,7 @@
  * Env: SCORESCOPE_BENCH_CHUNKS=1024,4096 sweeps chunk sizes (default: the score's default);
  * SCORESCOPE_BENCH_N=10000 picks N; SCORESCOPE_BENCH_BACKENDS=native,tfjs picks the score
  * implementations (native denoiser, native/src/denoise.cc, vs tfjs). Times are best-of-3..5 (the
- * machine may be shared).
+ * machine may be shared). Also: the delta sweep's KDE mutual information (256 draws) per delta.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/engine/backend';
@@ -14,6 +14,7 @@ import { empiricalScore } from '../electron/engine/scores/empirical';
 import { nativeKernelInfo } from '../electron/engine/native/kernels';
 import { createNoise } from '../electron/engine/noise';
 import { sampleEulerMaruyama } from '../electron/engine/samplers/sde';
+import { kdeMutualInformation, mutualInformationDraws } from '../electron/engine/metrics/kde-mutual-information';
 import { xorshiftUniform } from '../test/engine/fixtures/xorshift';
 
 const B = 64;
@@ -65,6 +66,16 @@ async function benchOne(N: number, chunkSize: number | undefined, values: Float3
       y.dispose();
     }) / (grid.length - 1);
     console.log(`  ${label}: ${perStep.toFixed(3)} s per Euler–Maruyama step (dense), ${(gflop / perStep).toFixed(1)} GFLOP/s; set-up ${build.toFixed(1)} s; ${heapMB()}`);
+    // the delta sweep's mutual information: 256 (index, noise) draws through the top weights
+    const data = { values: values.subarray(0, N * D), rows: N, cols: D };
+    const draws = mutualInformationDraws(N, D, 256, 0);
+    t0 = performance.now();
+    kdeMutualInformation(score, data, 0.01, draws);
+    const first = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const mi = kdeMutualInformation(score, data, 0.5, draws);
+    const again = (performance.now() - t0) / 1000;
+    console.log(`  ${label}: KDE mutual information, 256 draws: ${first.toFixed(2)} s first delta (incl. set-up), ${again.toFixed(2)} s next; t=0.5: ${mi.nats.toFixed(4)} of log N = ${mi.logN.toFixed(4)} nats`);
   } finally {
     x.dispose();
     score.dispose();
