@@ -14,8 +14,11 @@ const finite = () => z.number().finite();
 const Seed = z.number().int().nonnegative().max(2 ** 31 - 1);
 const Steps = z.number().int().min(1).max(100_000);
 
-/** Which score drives the reverse process: the empirical optimal score s_N, or a Gaussian fitted to the data. */
-export const scoreChoices = ['empirical', 'gaussian'] as const;
+/**
+ * Which score drives the reverse process: the empirical optimal score s_N, the exact score of a
+ * Gaussian fitted to the data, or a network trained in-app by denoising score matching (`model`).
+ */
+export const scoreChoices = ['empirical', 'gaussian', 'learned'] as const;
 export type ScoreChoice = (typeof scoreChoices)[number];
 
 /**
@@ -48,6 +51,8 @@ export const SampleRequest = z
     /** Use the first N items of the split (default: all). */
     subset: z.number().int().min(2).max(10_000_000).optional(),
     score: z.enum(scoreChoices).default('empirical'),
+    /** Score "learned": the train-score run whose network drives the sampler. */
+    model: RunId.optional(),
     sampler: z.enum(samplerChoices).default('sde'),
     /** Early-stopping time (OU samplers, kde; edm stops at sigma(delta)). */
     delta: finite().positive().optional(),
@@ -70,8 +75,78 @@ export const SampleRequest = z
   .refine((r) => r.score === 'empirical' || (r.sampler !== 'kde' && r.sampler !== 'cifar-kde'), {
     message: 'the kde samplers draw from the training set directly: use score "empirical" with them',
     path: ['score'],
-  });
+  })
+  .refine((r) => r.score !== 'learned' || r.model !== undefined, {
+    message: 'score "learned" needs model: the id of a train-score run (see `scorescope runs list --kind train-score`, or train one with `scorescope train-score`)',
+    path: ['model'],
+  })
+  .refine((r) => r.model === undefined || r.score === 'learned', { message: 'model is only used with score "learned"', path: ['model'] });
 export type SampleRequest = z.infer<typeof SampleRequest>;
+
+/** Largest data dimension a learned score is trained on (vector data; images would need conv nets). */
+export const LEARNED_MAX_DIMENSION = 64;
+
+/** Why a dataset cannot train (or be sampled with) a learned score here; null when it can. */
+export function learnedScoreRefusal(ref: string, kind: 'images' | 'vectors', itemShape: readonly number[]): string | null {
+  const D = itemShape.reduce((a, b) => a * b, 1);
+  const why = `learned scores are trained on vector data here (D <= ${LEARNED_MAX_DIMENSION})`;
+  if (kind === 'images') return `${why}; dataset ${ref} holds ${itemShape.join('x')} images`;
+  if (D > LEARNED_MAX_DIMENSION) return `${why}; dataset ${ref} has D = ${D}`;
+  return null;
+}
+
+/**
+ * Training defaults: they train the paper's 2-D set (N = 100) to a score that memorises about as
+ * little as the exact Gaussian score, in about 15 s on the wasm backend (2 cores).
+ */
+export const TRAIN_SCORE_DEFAULTS = { steps: 3000, batch: 256, width: 128, depth: 3, lr: 0.002, T: 5, tMin: 0.001 } as const;
+
+/**
+ * Trains an MLP noise predictor eps_theta(x, t) on a vector dataset by denoising score matching
+ * (electron/engine/training/train-score.ts); the run (kind 'train-score') holds weights.npz.
+ */
+export const TrainScoreRequest = z
+  .object({
+    /** Vector training data (D <= 64), "name" or "name:split". */
+    data: DatasetRef,
+    subset: z.number().int().min(2).max(10_000_000).optional(),
+    /** Adam steps (about 5 ms each for width 128, batch 256 on the wasm backend: bench/learned.bench.ts). */
+    steps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps),
+    batch: z.number().int().min(1).max(8192).default(TRAIN_SCORE_DEFAULTS.batch),
+    width: z.number().int().min(2).max(1024).default(TRAIN_SCORE_DEFAULTS.width),
+    depth: z.number().int().min(1).max(8).default(TRAIN_SCORE_DEFAULTS.depth),
+    /** Peak learning rate; cosine decay to lr / 20. */
+    lr: finite().positive().max(1).default(TRAIN_SCORE_DEFAULTS.lr),
+    /** Training times are log-uniform on [tMin, T]. */
+    T: finite().positive().max(50).default(TRAIN_SCORE_DEFAULTS.T),
+    tMin: finite().positive().default(TRAIN_SCORE_DEFAULTS.tMin),
+    seed: Seed.default(0),
+  })
+  .strict()
+  .refine((r) => r.tMin < r.T, { message: 'tMin must be below T', path: ['tMin'] });
+export type TrainScoreRequest = z.infer<typeof TrainScoreRequest>;
+
+export const TrainScoreSummary = z.object({
+  /** Smoothed (EMA 0.99) loss mean ||eps_theta - z||^2 at the end; a network predicting 0 scores D. */
+  finalLoss: z.number(),
+  steps: z.number().int(),
+  parameters: z.number().int(),
+  seconds: z.number(),
+  dimension: z.number().int(),
+  /** The training data ("name:split", or a description of synthetic data). */
+  data: z.string(),
+  trainingItems: z.number().int(),
+});
+export type TrainScoreSummary = z.infer<typeof TrainScoreSummary>;
+
+/** Result of a scores.train job. */
+export const TrainScoreResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  summary: TrainScoreSummary,
+  figures: z.array(z.string()),
+});
+export type TrainScoreResult = z.infer<typeof TrainScoreResult>;
 
 /** Headline memorisation numbers (math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour distances. */
 export const MemorisationNumbers = z.object({
@@ -195,6 +270,31 @@ export const DeltaSweepRequest = z
   .refine((r) => r.deltas.every((d) => d < r.T), { message: 'every delta must be below T', path: ['deltas'] });
 export type DeltaSweepRequest = z.infer<typeof DeltaSweepRequest>;
 
+/**
+ * The paper's thesis in one run: a network trained by denoising score matching and the empirical
+ * optimal score s_N, on the same training set, sampled from the SAME initial noise (same sampler,
+ * steps, delta). Default data: the paper's 2-D set (N = 100 from N((-5, 5), 10 I)).
+ */
+export const LearnedVsEmpiricalRequest = z
+  .object({
+    data: DatasetRef.optional(),
+    subset: z.number().int().min(2).max(10_000_000).optional(),
+    /** Reuse this train-score run instead of training (its data dimension must match). */
+    model: RunId.optional(),
+    /** Training steps when no model is given (the other training settings: scores.train defaults). */
+    trainSteps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps),
+    n: z.number().int().min(1).max(50_000).default(1000),
+    steps: Steps.default(200),
+    grid: z.enum(gridChoices).default('geometric'),
+    sampler: z.enum(['sde', 'ei', 'ode', 'heun']).default('sde'),
+    delta: finite().positive().default(0.001),
+    T: finite().positive().max(50).default(5),
+    seed: Seed.default(0),
+  })
+  .strict()
+  .refine((r) => r.delta < r.T, { message: 'delta must be below T', path: ['delta'] });
+export type LearnedVsEmpiricalRequest = z.infer<typeof LearnedVsEmpiricalRequest>;
+
 export const Cifar10ExperimentRequest = z
   .object({
     /** A CIFAR-10 dataset of the workspace; default the first one found. */
@@ -226,6 +326,22 @@ export const Gaussian2dExperimentResult = z.object({
   figures: z.array(z.string()),
 });
 export type Gaussian2dExperimentResult = z.infer<typeof Gaussian2dExperimentResult>;
+
+export const LearnedVsEmpiricalResult = z.object({
+  run: z.string(),
+  dir: z.string(),
+  /** The train-score run that was trained (or reused). */
+  model: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+  /** Coordinates 0 and 1 of the training points and of the samples (data units). */
+  train: z.array(Pair),
+  learned: MemorisationNumbers.extend({ samples: z.array(Pair) }),
+  empirical: MemorisationNumbers.extend({ samples: z.array(Pair) }),
+  /** Relative L2 error against the exact score of the synthetic target, per t (null for workspace data). */
+  scoreError: z.array(z.object({ t: z.number(), learned: z.number(), empirical: z.number() })).nullable(),
+  figures: z.array(z.string()),
+});
+export type LearnedVsEmpiricalResult = z.infer<typeof LearnedVsEmpiricalResult>;
 
 export const ScoreErrorResult = z.object({
   run: z.string(),
@@ -311,6 +427,8 @@ export const samplingJobKinds = {
   scoreError: 'experiments.scoreError',
   deltaSweep: 'experiments.deltaSweep',
   cifar10: 'experiments.cifar10',
+  trainScore: 'scores.train',
+  learnedVsEmpirical: 'experiments.learnedVsEmpirical',
 } as const;
 
 export const samplingCalls = {
@@ -324,6 +442,10 @@ export const samplingCalls = {
   'experiments.deltaSweep': { request: DeltaSweepRequest, response: JobStarted },
   /** Job; result: Cifar10ExperimentResult. */
   'experiments.cifar10': { request: Cifar10ExperimentRequest, response: JobStarted },
+  /** Job; result: TrainScoreResult. */
+  'scores.train': { request: TrainScoreRequest, response: JobStarted },
+  /** Job; result: LearnedVsEmpiricalResult. */
+  'experiments.learnedVsEmpirical': { request: LearnedVsEmpiricalRequest, response: JobStarted },
   'runs.list': {
     request: z.object({ kind: z.string().max(64).optional() }).strict().default({}),
     response: z.object({ runs: z.array(RunInfo) }),

@@ -149,4 +149,35 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await expect.poll(() => page.locator('[data-run-kind]').count()).toBe(before - 1);
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('trains a small score network from the Lab pane, samples with it and lists it in Runs', async () => {
+    await page.locator('[data-view=lab]').click();
+    await page.getByTestId('a-data').selectOption('g2:train');
+    await page.getByTestId('a-subset').fill('');
+    await page.getByTestId('a-sampler').selectOption('sde');
+    await page.getByTestId('a-score').selectOption('learned');
+    // no network yet: sampling waits for one
+    expect(await page.getByTestId('a-run').isDisabled()).toBe(true);
+    await page.getByTestId('a-train-steps').fill('300');
+    await page.getByTestId('a-train').click();
+    await expect.poll(() => page.getByTestId('a-model').inputValue(), { timeout: 30_000 }).toMatch(/train-score-[0-9a-f]{6}$/);
+    expect(await page.getByTestId('a-model').locator('option:checked').textContent()).toMatch(/^g2:train \(N=100\) · 300 steps · loss \d/);
+    await page.getByTestId('a-delta-slider').fill('-3');
+    await page.getByTestId('a-steps').fill('100');
+    await page.getByTestId('a-n').fill('300');
+    await page.getByTestId('a-run').click();
+    const result = page.getByTestId('a-result');
+    await result.locator('canvas').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => result.getByTestId('run-headline').textContent()).toMatch(/memorised/);
+    await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
+    await screenshot(page, 'lab-learned-score');
+
+    await page.locator('[data-view=runs]').click();
+    await page.locator('[data-run-kind=train-score]').first().waitFor({ timeout: 10_000 });
+    await page.locator('[data-run-kind=train-score]').first().click();
+    await page.getByTestId('run-detail').locator('img[alt="figure-loss.svg"]').waitFor();
+    expect(await page.getByTestId('run-detail').getByTestId('run-headline').textContent()).toMatch(/final loss/);
+    await screenshot(page, 'runs-train-score');
+    expect(app.pageErrors).toEqual([]);
+  });
 });

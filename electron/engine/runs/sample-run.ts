@@ -21,6 +21,7 @@ import { loadTrainingData, type TrainingData } from './training-data';
 import { resolveEarlyStop, type EarlyStop } from './early-stopping';
 import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
+import { loadLearnedModel, type LoadedModel } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
@@ -61,7 +62,12 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   ctx?.throwIfCancelled();
 
   const D = data.matrix.cols;
-  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85);
+  let learned: LoadedModel | null = null;
+  if (req.score === 'learned' && req.model) {
+    learned = await loadLearnedModel(workspace, req.model, D, data.ref);
+    timings['loadModel'] = lap();
+  }
+  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, learned ?? undefined);
   timings['sample'] = lap();
   ctx?.throwIfCancelled();
 
@@ -142,6 +148,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         trainingItems: data.used,
         sampler: req.sampler,
         score: req.sampler === 'kde' || req.sampler === 'cifar-kde' ? null : req.score,
+        ...(learned ? { model: learned.run.id } : {}),
         delta: stop?.delta ?? null,
         bandwidth: stop?.bandwidth ?? null,
         ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
@@ -158,6 +165,12 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         },
         sampler: { engine: drawn.engineSampler, schedule: drawn.schedule, scoreEvaluationsPerSample: drawn.scoreEvaluations },
         score: drawn.scoreDescription,
+        ...(learned ? {
+          model: {
+            run: learned.run.id, title: learned.run.title, data: learned.run.dataLabel, dataRef: learned.run.dataRef, dataSha256: learned.run.dataSha256,
+            architecture: learned.run.architecture, steps: learned.run.steps, finalLoss: learned.run.finalLoss,
+          },
+        } : {}),
         noise: {
           initial: `seed ${req.seed}, stream initial, keyed by sample row`,
           steps: `seed ${req.samplerSeed ?? req.seed}, stream sampler, keyed by sample row`,

@@ -5,7 +5,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { z } from 'zod';
 import {
   DatasetDownloadRequest, DatasetImportRequest, DatasetProbeRequest, DatasetSynthRequest,
   type DatasetImportResult, type DatasetProbe, type DatasetSynthRequest as SynthRequest,
@@ -14,15 +13,7 @@ import { importDataset, probeImport, synthDataset } from '../../workspace/datase
 import { downloadDataset } from '../../workspace/datasets-download';
 import { withSize } from '../../workspace/datasets-info';
 import { sourceByteSize, type SyntheticSpec } from '../../../native-data';
-import type { Task } from './types';
-
-const Workspace = z.looseObject({ workspace: z.string().min(1) });
-
-/** Handlers send `{...request, workspace}`: split them and validate the request part. */
-function parse<S extends z.ZodType>(schema: S, params: unknown): { ws: string; req: z.output<S> } {
-  const { workspace, ...rest } = Workspace.parse(params);
-  return { ws: workspace, req: schema.parse(rest) };
-}
+import { parseWithWorkspace as parse, type Task } from './types';
 
 /** The synthetic spec a request describes (a one-number mean fills every coordinate). */
 export function synthSpec(r: SynthRequest): SyntheticSpec {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { JobContext } from '../jobs';
 
 /**
@@ -5,3 +6,19 @@ import type { JobContext } from '../jobs';
  * adds it), progress and cancellation through ctx, a serialisable result.
  */
 export type Task = (params: unknown, ctx: JobContext) => Promise<unknown>;
+
+const Workspace = z.looseObject({ workspace: z.string().min(1) });
+
+/** Handlers send `{...request, workspace}`: split them and validate the request part. */
+export function parseWithWorkspace<S extends z.ZodType>(schema: S, params: unknown): { ws: string; req: z.output<S> } {
+  const { workspace, ...rest } = Workspace.parse(params);
+  return { ws: workspace, req: schema.parse(rest) };
+}
+
+/** A task that validates `{...request, workspace}` and hands both to a run function. */
+export function workspaceTask<S extends z.ZodType>(schema: S, run: (ws: string, req: z.output<S>, ctx: JobContext) => Promise<unknown>): Task {
+  return async (params, ctx) => {
+    const { ws, req } = parseWithWorkspace(schema, params);
+    return run(ws, req, ctx);
+  };
+}

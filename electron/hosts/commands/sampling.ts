@@ -1,12 +1,12 @@
 /**
- * CLI commands of the sampling feature: `sample`, `reproduce`, `sweep`, `runs`. Each starts a job
+ * CLI commands of the sampling feature: `sample`, `train-score`, `reproduce`, `sweep`, `runs`. Each starts a job
  * through the service (progress on stderr, Ctrl-C cancels), then prints the run: its folder,
  * parameters, timings and headline numbers (--json: exactly one object). `--out DIR` copies the
  * run folder to DIR/<run id> as well.
  */
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CallName } from '../../contract';
+import { scoreChoices, type CallName } from '../../contract';
 import { readRun, type RunManifest } from '../../workspace/runs';
 import { runJob } from './run-job';
 import type { Command, CommandContext } from './types';
@@ -60,20 +60,33 @@ function oneOf<T extends string>(ctx: CommandContext, flag: string, allowed: rea
   return v as T;
 }
 
+/** --data, required: a dataset of the workspace (`what` says which kind). */
+function requiredData(ctx: CommandContext, what = 'a dataset'): string {
+  const data = ctx.flags.string('data');
+  if (!data) throw new Error(`--data is required: ${what} of the workspace, "name" or "name:split" (see \`scorescope datasets list\`)`);
+  return data;
+}
+
 const sample: Command = {
-  usage: 'sample --data <dataset[:split]> --score S --sampler S [--delta D | --bandwidth H] [--out DIR]',
-  summary: 'sample with a score (empirical|gaussian) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); writes run.json + samples.npz. '
-    + 'Options: --subset N, --T 5, --steps 100, --grid uniform|geometric|edm, --n 64, --seed 0, --sampler-seed S, --factor F (cifar-kde)',
+  usage: 'sample --data <dataset[:split]> --score S [--model RUN] --sampler S [--delta D | --bandwidth H] [--out DIR]',
+  summary: 'sample with a score (empirical|gaussian|learned: --model <train-score run id>) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); '
+    + 'writes run.json + samples.npz. Options: --subset N, --T 5, --steps 100, --grid uniform|geometric|edm, --n 64, --seed 0, --sampler-seed S, --factor F (cifar-kde)',
   async run(ctx) {
-    const data = ctx.flags.string('data');
-    if (!data) throw new Error('--data is required: a dataset of the workspace, "name" or "name:split" (see `scorescope datasets list`)');
+    const data = requiredData(ctx);
     if (ctx.flags.has('delta') && ctx.flags.has('bandwidth')) {
       throw new Error('give --delta or --bandwidth, not both: they are one control (h = sqrt(1 - e^{-2 delta}))');
     }
+    const score = oneOf(ctx, 'score', scoreChoices);
+    const model = ctx.flags.string('model');
+    if (score === 'learned' && !model) {
+      throw new Error('--score learned needs --model <run id> of a train-score run (`scorescope runs list --kind train-score`, or train one with `scorescope train-score --data NAME`)');
+    }
+    if (model && score !== 'learned') throw new Error('--model is only used with --score learned');
     return runAndReport(ctx, 'sample.start', {
       data,
       subset: ctx.flags.number('subset'),
-      score: oneOf(ctx, 'score', ['empirical', 'gaussian']),
+      score,
+      model,
       sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde']),
       delta: ctx.flags.number('delta'),
       bandwidth: ctx.flags.number('bandwidth'),
@@ -88,7 +101,27 @@ const sample: Command = {
   },
 };
 
-const PRESETS = ['gaussian2d', 'score-error', 'cifar10', 'delta-sweep'] as const;
+const trainScore: Command = {
+  usage: 'train-score --data <dataset[:split]> [--steps 3000] [--batch 256] [--width 128] [--depth 3] [--lr 0.002] [--T 5] [--seed 0] [--out DIR]',
+  summary: 'train a score network (MLP noise predictor, denoising score matching) on vector data (D <= 64); writes run.json, weights.npz, '
+    + 'the loss curve (table.csv, figure-loss.svg). Sample with it: sample --score learned --model <run id>. Options: --subset N, --t-min 0.001',
+  async run(ctx) {
+    return runAndReport(ctx, 'scores.train', {
+      data: requiredData(ctx, 'a vector dataset'),
+      subset: ctx.flags.number('subset'),
+      steps: ctx.flags.number('steps'),
+      batch: ctx.flags.number('batch'),
+      width: ctx.flags.number('width'),
+      depth: ctx.flags.number('depth'),
+      lr: ctx.flags.number('lr'),
+      T: ctx.flags.number('T'),
+      tMin: ctx.flags.number('t-min'),
+      seed: ctx.flags.number('seed'),
+    });
+  },
+};
+
+const PRESETS = ['gaussian2d', 'score-error', 'cifar10', 'delta-sweep', 'learned-vs-empirical'] as const;
 
 function sweepRequest(ctx: CommandContext): Record<string, unknown> {
   return {
@@ -106,9 +139,10 @@ function sweepRequest(ctx: CommandContext): Record<string, unknown> {
 }
 
 const reproduce: Command = {
-  usage: 'reproduce gaussian2d|score-error|cifar10|delta-sweep [--out DIR] [options]',
+  usage: 'reproduce gaussian2d|score-error|cifar10|delta-sweep|learned-vs-empirical [--out DIR] [options]',
   summary: "the paper's experiments at full size by default; saves figures and a table. Smaller runs: gaussian2d --steps K --n N --n-train N --delta D --sampler sde|ei --seed S; "
-    + 'score-error --ns 100,200,400 --sets S --h H --samples-per-time M; cifar10 --data NAME --subset N --n 16 --seed 20 --steps 18 --stop-early 2; delta-sweep: as sweep',
+    + 'score-error --ns 100,200,400 --sets S --h H --samples-per-time M; cifar10 --data NAME --subset N --n 16 --seed 20 --steps 18 --stop-early 2; delta-sweep: as sweep; '
+    + 'learned-vs-empirical [--data NAME] [--model RUN | --train-steps 3000] --n 1000 --steps 200 --delta 0.001 --sampler sde|ei|ode|heun --seed S',
   async run(ctx) {
     const which = ctx.args[0];
     switch (which) {
@@ -142,6 +176,20 @@ const reproduce: Command = {
         });
       case 'delta-sweep':
         return runAndReport(ctx, 'experiments.deltaSweep', sweepRequest(ctx));
+      case 'learned-vs-empirical':
+        return runAndReport(ctx, 'experiments.learnedVsEmpirical', {
+          data: ctx.flags.string('data'),
+          subset: ctx.flags.number('subset'),
+          model: ctx.flags.string('model'),
+          trainSteps: ctx.flags.number('train-steps'),
+          n: ctx.flags.number('n'),
+          steps: ctx.flags.number('steps'),
+          grid: oneOf(ctx, 'grid', ['uniform', 'geometric', 'edm']),
+          sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun']),
+          delta: ctx.flags.number('delta'),
+          T: ctx.flags.number('T'),
+          seed: ctx.flags.number('seed'),
+        });
       default:
         throw new Error(`reproduce: name an experiment: ${PRESETS.join(', ')}${which ? ` (got "${which}")` : ''}`);
     }
@@ -195,4 +243,4 @@ const runs: Command = {
   },
 };
 
-export const samplingCommands: Record<string, Command> = { sample, reproduce, sweep, runs };
+export const samplingCommands: Record<string, Command> = { sample, 'train-score': trainScore, reproduce, sweep, runs };

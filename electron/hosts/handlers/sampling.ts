@@ -7,12 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ApiError, RunNeighbours, RunPoints, samplingJobKinds as samplingKinds,
+  ApiError, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
   type RunDetail, type samplingCalls,
 } from '../../contract';
 import { listDatasets, parseDatasetRef, showDataset, DatasetStoreError, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
 import { resolveEarlyStop } from '../../engine/runs/early-stopping';
+import { checkModelFits, readModelRun } from '../../engine/training/model-run';
 import type { HandlerTable } from './types';
 
 /** Neighbour rows returned by runs.show (the file keeps all of them). */
@@ -37,6 +38,24 @@ async function checkData(workspace: string, ref: string, subset: number | undefi
     throw new ApiError('bad-request', `subset: ${subset} is larger than "${name}:${split}" (${s.count} items)`);
   }
   return { manifest, split, count: s.count };
+}
+
+/** The split's items can train (or be sampled with) a learned score: vectors, D <= 64. */
+function checkLearnable(manifest: DatasetManifest, split: string): number {
+  const shape = manifest.splits[split]!.shape;
+  const refusal = learnedScoreRefusal(`${manifest.name}:${split}`, manifest.kind, shape);
+  if (refusal) throw new ApiError('bad-request', `data: ${refusal}`);
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The train-score run `id` exists and fits data of `dimension` (reads run.json only). */
+async function checkModel(workspace: string, id: string, dimension: number, dataRef: string): Promise<void> {
+  try {
+    checkModelFits(await readModelRun(workspace, id), dimension, dataRef);
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new ApiError(/no run/.test(message) ? 'not-found' : 'bad-request', message);
+  }
 }
 
 function badRequest(fn: () => void): void {
@@ -85,6 +104,9 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
         control = `δ=${stop.delta.toPrecision(3)}`;
       });
     }
+    if (req.score === 'learned' && req.model) {
+      await checkModel(ctx.workspace, req.model, checkLearnable(manifest, split), `${manifest.name}:${split}`);
+    }
     const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` ${req.score}`;
     return ctx.startJob(samplingKinds.sample, `Sample ${req.sampler}${score} · ${manifest.name}:${split} (N=${req.subset ?? count}) · ${control} · n=${req.n}`,
       { ...req, workspace: ctx.workspace });
@@ -113,6 +135,26 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
       await checkData(ctx.workspace, data, req.subset);
     }
     return ctx.startJob(samplingKinds.cifar10, `CIFAR-10 experiment · ${data} · n=${req.n}`, { ...req, data, workspace: ctx.workspace });
+  },
+
+  'scores.train': async (req, ctx) => {
+    const { manifest, split, count } = await checkData(ctx.workspace, req.data, req.subset);
+    checkLearnable(manifest, split);
+    return ctx.startJob(samplingKinds.trainScore, `Train score network · ${manifest.name}:${split} (N=${req.subset ?? count}) · ${req.steps} steps`,
+      { ...req, workspace: ctx.workspace });
+  },
+
+  'experiments.learnedVsEmpirical': async (req, ctx) => {
+    let dimension = 2;
+    let ref = "the paper's 2-D set";
+    if (req.data) {
+      const { manifest, split } = await checkData(ctx.workspace, req.data, req.subset);
+      dimension = checkLearnable(manifest, split);
+      ref = `${manifest.name}:${split}`;
+    }
+    if (req.model) await checkModel(ctx.workspace, req.model, dimension, ref);
+    return ctx.startJob(samplingKinds.learnedVsEmpirical, `Learned vs empirical score · ${req.data ?? '2-D Gaussian'} · ${req.model ? 'model ' + req.model.slice(-6) : `${req.trainSteps} training steps`}`,
+      { ...req, workspace: ctx.workspace });
   },
 
   'runs.list': async ({ kind }, ctx) => {

@@ -3,16 +3,21 @@ import { computed, reactive, ref } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
 import type {
-  CallRequest, Cifar10ExperimentResult, DatasetInfo, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice,
-  SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult,
+  CallRequest, Cifar10ExperimentResult, DatasetInfo, JobStarted, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice, LearnedVsEmpiricalResult,
+  RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult, TrainScoreResult,
 } from '../../../electron/contract';
-import { DEFAULT_SWEEP_DELTAS, parseNumberList } from '../../../electron/contract';
+import { DEFAULT_SWEEP_DELTAS, TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, parseNumberList } from '../../../electron/contract';
 
 /** One column of the Lab: the settings of a sampling run and what it produced. */
 export interface PaneState {
   data: string;
   subset: number | null;
   score: ScoreChoice;
+  /** Score 'learned': the train-score run whose network samples. */
+  model: string | null;
+  /** Steps of the next "Train a network" job, and that job while it runs. */
+  trainSteps: number;
+  training: JobSlot;
   sampler: SamplerChoice;
   delta: number;
   factor: number;
@@ -30,25 +35,30 @@ export interface PaneState {
   error: string | null;
 }
 
+/** A job the UI follows: its id while it runs, its error when it failed. */
+export interface JobSlot {
+  jobId: string | null;
+  error: string | null;
+}
+
 export type PaneName = 'A' | 'B';
-export type PresetName = 'gaussian2d' | 'scoreError' | 'deltaSweep' | 'cifar10';
+export type PresetName = 'gaussian2d' | 'scoreError' | 'deltaSweep' | 'cifar10' | 'learnedVsEmpirical';
 
 export interface PresetResults {
   gaussian2d: Gaussian2dExperimentResult;
   scoreError: ScoreErrorResult;
   deltaSweep: DeltaSweepResult;
   cifar10: Cifar10ExperimentResult;
+  learnedVsEmpirical: LearnedVsEmpiricalResult;
 }
 
-interface PresetState<K extends PresetName> {
-  jobId: string | null;
+interface PresetState<K extends PresetName> extends JobSlot {
   result: PresetResults[K] | null;
-  error: string | null;
 }
 
 function pane(): PaneState {
   return {
-    data: '', subset: null, score: 'empirical', sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
+    data: '', subset: null, score: 'empirical', model: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
     n: 200, seed: 0, sameNoise: true, autoRerun: false, jobId: null, result: null, error: null,
   };
 }
@@ -61,6 +71,21 @@ export interface DataOption {
   label: string;
   kind: 'images' | 'vectors';
   count: number;
+  /** Per-item shape and its product D. */
+  itemShape: number[];
+  dimension: number;
+  /** Why a network cannot be trained on it here (null when it can). */
+  learnedRefusal: string | null;
+}
+
+/** A trained score network (a train-score run) as the Lab offers it. */
+export interface ModelOption {
+  id: string;
+  dimension: number;
+  data: string;
+  label: string;
+  /** The run's title (architecture included), for tooltips. */
+  title: string;
 }
 
 /** The Lab: two panes of sampling settings (A | B) and the paper's presets. */
@@ -76,13 +101,18 @@ export const useLab = defineStore('lab', () => {
     /** data '' = the paper's 2-D set; deltas as typed (comma-separated). */
     deltaSweep: { steps: 100, n: 200, data: '', subset: null as number | null, deltas: DEFAULT_SWEEP_DELTAS.join(', ') },
     cifar10: { subset: 5000, n: 16 },
+    /** data '' = the paper's 2-D set. */
+    learnedVsEmpirical: { data: '', trainSteps: TRAIN_SCORE_DEFAULTS.steps, n: 1000 },
   });
   const presets = reactive({
     gaussian2d: { jobId: null, result: null, error: null } as PresetState<'gaussian2d'>,
     scoreError: { jobId: null, result: null, error: null } as PresetState<'scoreError'>,
     deltaSweep: { jobId: null, result: null, error: null } as PresetState<'deltaSweep'>,
     cifar10: { jobId: null, result: null, error: null } as PresetState<'cifar10'>,
+    learnedVsEmpirical: { jobId: null, result: null, error: null } as PresetState<'learnedVsEmpirical'>,
   });
+  /** Trained score networks of the workspace (train-score runs), newest first. */
+  const modelRuns = ref<RunInfo[]>([]);
   const creatingData = ref(false);
 
   const dataOptions = computed<DataOption[]>(() =>
@@ -92,9 +122,38 @@ export const useLab = defineStore('lab', () => {
         label: `${d.name}:${split} · ${s.count} ${d.kind === 'images' ? `images ${s.shape.join('×')}` : `points, ${s.shape[0] ?? 1}-D`}`,
         kind: d.kind,
         count: s.count,
+        itemShape: s.shape,
+        dimension: s.shape.reduce((a, b) => a * b, 1),
+        learnedRefusal: learnedScoreRefusal(`${d.name}:${split}`, d.kind, s.shape),
       })),
     ),
   );
+
+  const models = computed<ModelOption[]>(() => modelRuns.value.map((r) => {
+    const s = r.summary;
+    const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : NaN);
+    return {
+      id: r.id,
+      dimension: num('dimension'),
+      data: String(s['data'] ?? ''),
+      label: `${String(s['data'] ?? '?')} · ${num('steps')} steps · loss ${num('finalLoss').toPrecision(3)} · ${r.id.slice(-6)}`,
+      title: r.title,
+    };
+  }));
+
+  /** Networks that can sample a pane's data (same dimension). */
+  function modelsFor(ref: string): ModelOption[] {
+    const o = optionOf(ref);
+    return o && !o.learnedRefusal ? models.value.filter((m) => m.dimension === o.dimension) : [];
+  }
+
+  async function refreshModels(): Promise<void> {
+    try {
+      modelRuns.value = (await client.call('runs.list', { kind: 'train-score' })).runs;
+    } catch (e) {
+      datasetsError.value = (e as Error).message;
+    }
+  }
   const cifarDataset = computed(() => datasets.value.find((d) => d.kind === 'images' && d.format.startsWith('cifar10')) ?? null);
 
   function optionOf(ref: string): DataOption | null {
@@ -102,6 +161,7 @@ export const useLab = defineStore('lab', () => {
   }
 
   async function refreshDatasets(): Promise<void> {
+    void refreshModels();
     try {
       datasets.value = (await client.call('datasets.list')).datasets;
       datasetsError.value = null;
@@ -131,26 +191,45 @@ export const useLab = defineStore('lab', () => {
   function requestOf(p: PaneState): CallRequest<'sample.start'> {
     const base = { data: p.data, n: p.n, seed: p.seed, ...(p.subset ? { subset: p.subset } : {}) };
     if (p.sampler === 'cifar-kde') return { ...base, sampler: p.sampler, factor: p.factor };
+    const score = p.sampler === 'kde' ? 'empirical' : p.score;
     return {
-      ...base, sampler: p.sampler, score: p.sampler === 'kde' ? 'empirical' : p.score, delta: p.delta,
+      ...base, sampler: p.sampler, score, ...(score === 'learned' && p.model ? { model: p.model } : {}), delta: p.delta,
       T: p.T, steps: p.steps, grid: p.grid,
     };
+  }
+
+  /** Starts a job and follows it in `slot`; the result, or undefined when it failed (slot.error says why). */
+  async function follow<T>(slot: JobSlot, start: () => Promise<JobStarted>): Promise<T | undefined> {
+    slot.error = null;
+    try {
+      const started = await start();
+      slot.jobId = started.id;
+      return (await jobs.result(started.id)) as T;
+    } catch (e) {
+      slot.error = (e as Error).message;
+      return undefined;
+    } finally {
+      slot.jobId = null;
+    }
+  }
+
+  /** Trains a network on the pane's data (scores.train), then selects it. */
+  async function trainModel(name: PaneName): Promise<void> {
+    const p = panes[name];
+    if (p.training.jobId) return;
+    const result = await follow<TrainScoreResult>(p.training, () =>
+      client.call('scores.train', { data: p.data, steps: p.trainSteps, T: p.T, seed: p.seed, ...(p.subset ? { subset: p.subset } : {}) }));
+    if (!result) return;
+    await refreshModels();
+    p.model = result.run;
   }
 
   async function run(name: PaneName): Promise<void> {
     const p = panes[name];
     if (p.jobId) return;
     if (!p.sameNoise) p.seed = randomSeed();
-    p.error = null;
-    try {
-      const started = await client.call('sample.start', requestOf(p));
-      p.jobId = started.id;
-      p.result = (await jobs.result(started.id)) as SampleRunResult;
-    } catch (e) {
-      p.error = (e as Error).message;
-    } finally {
-      p.jobId = null;
-    }
+    const result = await follow<SampleRunResult>(p, () => client.call('sample.start', requestOf(p)));
+    if (result) p.result = result;
   }
 
   function cancel(name: PaneName): void {
@@ -159,7 +238,7 @@ export const useLab = defineStore('lab', () => {
   }
 
   function copyAToB(): void {
-    const { jobId: _j, result: _r, error: _e, ...settings } = panes.A;
+    const { jobId: _j, result: _r, error: _e, training: _t, ...settings } = panes.A;
     Object.assign(panes.B, settings);
   }
 
@@ -183,28 +262,27 @@ export const useLab = defineStore('lab', () => {
         const total = cifarDataset.value?.splits['train']?.count ?? presetOptions.cifar10.subset;
         return { call: 'experiments.cifar10' as const, request: { subset: Math.min(presetOptions.cifar10.subset, total), n: presetOptions.cifar10.n } };
       }
+      case 'learnedVsEmpirical': {
+        const o = presetOptions.learnedVsEmpirical;
+        return { call: 'experiments.learnedVsEmpirical' as const, request: { trainSteps: o.trainSteps, n: o.n, ...(o.data ? { data: o.data } : {}) } };
+      }
     }
   }
 
   async function runPreset(name: PresetName): Promise<void> {
-    const state = presets[name];
+    const state = presets[name] as PresetState<PresetName>;
     if (state.jobId) return;
-    state.error = null;
-    try {
+    const result = await follow<PresetResults[PresetName]>(state, () => {
       const { call, request } = presetRequest(name);
-      const started = await client.call(call, request as never);
-      state.jobId = started.id;
-      const result = await jobs.result(started.id);
-      (state as PresetState<PresetName>).result = result as PresetResults[PresetName];
-    } catch (e) {
-      state.error = (e as Error).message;
-    } finally {
-      state.jobId = null;
-    }
+      return client.call(call, request as never);
+    });
+    if (!result) return;
+    state.result = result;
+    if (name === 'learnedVsEmpirical') void refreshModels();
   }
 
   return {
-    datasets, datasetsError, dataOptions, cifarDataset, compare, panes, presets, presetOptions, creatingData,
-    optionOf, refreshDatasets, addPaperGaussian, run, cancel, copyAToB, runPreset,
+    datasets, datasetsError, dataOptions, cifarDataset, compare, panes, presets, presetOptions, creatingData, models,
+    optionOf, modelsFor, refreshDatasets, refreshModels, addPaperGaussian, run, cancel, copyAToB, runPreset, trainModel,
   };
 });

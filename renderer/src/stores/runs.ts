@@ -15,19 +15,21 @@ const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(1
 const num = (v: unknown, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '–');
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
+/** Two scores from the same noise: memorised fraction and median NN distance of each ([key, label] pairs). */
+function comparisonHeadline(summary: Record<string, unknown>, scores: [string, string][]): Headline[] {
+  const m = rec(summary['memorisedFraction']);
+  const d = rec(summary['medianNearestDistance']);
+  return [
+    ...scores.map(([key, label]) => ({ label: `memorised (${label})`, value: pct(m[key]) })),
+    ...scores.map(([key, label]) => ({ label: `median NN (${label})`, value: num(d[key]) })),
+  ];
+}
+
 /** The few numbers that say what a run found, by kind (display only: the engine computed them). */
 export function headlineOf(kind: string, summary: Record<string, unknown>): Headline[] {
   switch (kind) {
-    case 'experiment:gaussian2d': {
-      const m = rec(summary['memorisedFraction']);
-      const d = rec(summary['medianNearestDistance']);
-      return [
-        { label: 'memorised (s_N)', value: pct(m['empirical']) },
-        { label: 'memorised (Gaussian)', value: pct(m['gaussian']) },
-        { label: 'median NN (s_N)', value: num(d['empirical']) },
-        { label: 'median NN (Gaussian)', value: num(d['gaussian']) },
-      ];
-    }
+    case 'experiment:gaussian2d':
+      return comparisonHeadline(summary, [['empirical', 's_N'], ['gaussian', 'Gaussian']]);
     case 'experiment:score-error':
       return [
         { label: 'fitted slope', value: num(summary['slope']) },
@@ -49,6 +51,15 @@ export function headlineOf(kind: string, summary: Record<string, unknown>): Head
           ]
         : [];
     }
+    case 'train-score':
+      return [
+        { label: 'final loss (EMA)', value: num(summary['finalLoss'], 4) },
+        { label: 'steps', value: num(summary['steps'], 6) },
+        { label: 'seconds', value: num(summary['seconds']) },
+        { label: 'parameters', value: num(summary['parameters'], 7) },
+      ];
+    case 'experiment:learned-vs-empirical':
+      return comparisonHeadline(summary, [['learned', 'learned'], ['empirical', 's_N']]);
     default:
       return [
         { label: 'memorised', value: pct(summary['memorisedFraction']) },
@@ -64,6 +75,8 @@ export const kindLabels: Record<string, string> = {
   'experiment:score-error': 'Score error vs N',
   'experiment:delta-sweep': 'Delta sweep',
   'experiment:cifar10': 'CIFAR-10',
+  'experiment:learned-vs-empirical': 'Learned vs empirical',
+  'train-score': 'Score network',
 };
 
 const runJobKinds = new Set<string>(Object.values(samplingJobKinds));
