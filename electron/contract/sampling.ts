@@ -16,10 +16,14 @@ const Steps = z.number().int().min(1).max(100_000);
 
 /**
  * Which score drives the reverse process: the empirical optimal score s_N, the exact score of a
- * Gaussian fitted to the data, or a network trained in-app by denoising score matching (`model`).
+ * Gaussian fitted to the data, a network trained in-app by denoising score matching (`model`), or
+ * s_N smoothed over Gaussian perturbations of x (math.md §6, Scarvelis et al.; `smoothing`).
  */
-export const scoreChoices = ['empirical', 'gaussian', 'learned'] as const;
+export const scoreChoices = ['empirical', 'gaussian', 'learned', 'smoothed'] as const;
 export type ScoreChoice = (typeof scoreChoices)[number];
+
+/** Score "smoothed": perturbations per evaluation when a request gives none (antithetic pairs). */
+export const DEFAULT_SMOOTHING_DRAWS = 8;
 
 /**
  * sde: reverse-SDE Euler–Maruyama; ei: exponential integrator; ode: probability-flow Euler;
@@ -53,6 +57,13 @@ export const SampleRequest = z
     score: z.enum(scoreChoices).default('empirical'),
     /** Score "learned": the train-score run whose network drives the sampler. */
     model: RunId.optional(),
+    /**
+     * Score "smoothed": sigma of the Gaussian perturbations of x, data units (model units for
+     * images); default the median nearest-neighbour spacing of the training items.
+     */
+    smoothing: finite().positive('smoothing must be positive: the standard deviation sigma of the perturbations, data units').optional(),
+    /** Score "smoothed": perturbations per evaluation M, even (antithetic pairs eps, -eps); default 8. */
+    smoothingDraws: z.number().int().min(2, 'smoothingDraws must be at least 2 (one antithetic pair)').max(4096).optional(),
     sampler: z.enum(samplerChoices).default('sde'),
     /** Early-stopping time (OU samplers, kde; edm stops at sigma(delta)). */
     delta: finite().positive().optional(),
@@ -80,7 +91,13 @@ export const SampleRequest = z
     message: 'score "learned" needs model: the id of a train-score run (see `scorescope runs list --kind train-score`, or train one with `scorescope train-score`)',
     path: ['model'],
   })
-  .refine((r) => r.model === undefined || r.score === 'learned', { message: 'model is only used with score "learned"', path: ['model'] });
+  .refine((r) => r.model === undefined || r.score === 'learned', { message: 'model is only used with score "learned"', path: ['model'] })
+  .refine((r) => r.smoothing === undefined || r.score === 'smoothed', { message: 'smoothing is only used with score "smoothed"', path: ['smoothing'] })
+  .refine((r) => r.smoothingDraws === undefined || r.score === 'smoothed', { message: 'smoothingDraws is only used with score "smoothed"', path: ['smoothingDraws'] })
+  .refine((r) => r.smoothingDraws === undefined || r.smoothingDraws % 2 === 0, {
+    message: 'smoothingDraws must be even: the perturbations come in antithetic pairs (eps, -eps)',
+    path: ['smoothingDraws'],
+  });
 export type SampleRequest = z.infer<typeof SampleRequest>;
 
 /** Largest data dimension a learned score is trained on (vector data; images would need conv nets). */
@@ -216,6 +233,8 @@ export const SampleRunResult = z.object({
   timings: z.record(z.string(), z.number()),
   /** Vector data only (null for images: use the run's sheet resources). */
   points: RunPoints.nullable(),
+  /** Score "smoothed": the sigma and M used; `spacing` is the training set's median nearest-neighbour distance when sigma defaulted to it. */
+  smoothing: z.object({ sigma: z.number(), draws: z.number().int(), spacing: z.number().nullable() }).nullable().optional(),
 });
 export type SampleRunResult = z.infer<typeof SampleRunResult>;
 

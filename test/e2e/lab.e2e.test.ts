@@ -180,4 +180,28 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await screenshot(page, 'runs-train-score');
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('samples with the smoothed closed-form score (default sigma) and shows the scatter and the sigma used', async () => {
+    await page.locator('[data-view=lab]').click();
+    await page.getByTestId('a-data').selectOption('g2:train');
+    await page.getByTestId('a-sampler').selectOption('sde');
+    await page.getByTestId('a-score').selectOption('smoothed');
+    await page.getByTestId('a-smoothing-fields').waitFor();
+    await page.getByTestId('a-smoothing').fill('');
+    expect(await page.getByTestId('a-smoothing-draws').inputValue()).toBe('8');
+    await page.getByTestId('a-delta-slider').fill('-3');
+    await page.getByTestId('a-n').fill('300');
+    await page.getByTestId('a-run').click();
+    const used = page.getByTestId('a-smoothing-used');
+    await used.waitFor({ timeout: 30_000 });
+    expect(await used.textContent()).toMatch(/Last run: σ = 0\.\d+ = the median nearest-neighbour spacing, M = 8/);
+    const result = page.getByTestId('a-result');
+    await result.locator('canvas').first().waitFor();
+    const memorised = parseFloat(((await result.getByTestId('run-headline').textContent()) ?? '').match(/([\d.]+)\s*%/)?.[1] ?? 'NaN');
+    expect(memorised).toBeLessThan(50);
+    await page.getByTestId('a-pane').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'lab-smoothed-score');
+    expect(app.pageErrors).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 /** Runs the CLI's main(argv) in-process with stdout/stderr captured (--json prints one object). */
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { main } from '../../electron/hosts/cli';
 
 export interface CliRun {
@@ -20,4 +20,24 @@ export async function runCli(argv: string[]): Promise<CliRun> {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/**
+ * The CLI bound to a workspace (read when called: tests make it in beforeAll): `cli` runs it,
+ * `json` adds --json and parses the one object (throwing with stderr on failure), `refusal`
+ * expects exit code 1 and returns stderr.
+ */
+export function cliFor<Default = unknown>(workspace: () => string) {
+  const cli = (...argv: string[]): Promise<CliRun> => runCli([...argv, '--workspace', workspace()]);
+  async function json<T = Default>(...argv: string[]): Promise<T> {
+    const r = await cli(...argv, '--json');
+    if (r.code !== 0) throw new Error(`scorescope ${argv.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+  async function refusal(...argv: string[]): Promise<string> {
+    const r = await cli(...argv);
+    expect(r.code, argv.join(' ')).toBe(1);
+    return r.stderr;
+  }
+  return { cli, json, refusal };
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 import { readNpz, writeNpz } from '../../native-data';
-import { runCli, type CliRun } from '../helpers/cli';
+import { cliFor } from '../helpers/cli';
 
 interface RunJson {
   run: string;
@@ -23,23 +23,11 @@ interface RunJson {
 }
 
 let ws = '';
+const { json, refusal } = cliFor<RunJson>(() => ws);
 let model = '';
 
-function cli(...argv: string[]): Promise<CliRun> {
-  return runCli([...argv, '--workspace', ws]);
-}
 
-async function json<T = RunJson>(...argv: string[]): Promise<T> {
-  const r = await cli(...argv, '--json');
-  if (r.code !== 0) throw new Error(`scorescope ${argv.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
-async function refusal(...argv: string[]): Promise<string> {
-  const r = await cli(...argv);
-  expect(r.code, argv.join(' ')).toBe(1);
-  return r.stderr;
-}
 
 beforeAll(async () => {
   ws = mkdtempSync(join(tmpdir(), 'ss-learned-cli-'));

@@ -12,11 +12,8 @@ import { readNpz } from '../../native-data';
 import sharp from 'sharp';
 
 import { CIFAR_MINI as MINI } from '../helpers/shared-data';
-import { runCli, type CliRun } from '../helpers/cli';
+import { cliFor } from '../helpers/cli';
 
-function cli(...argv: string[]): Promise<CliRun> {
-  return runCli([...argv, '--workspace', ws]);
-}
 
 interface RunJson {
   run: string;
@@ -29,13 +26,9 @@ interface RunJson {
   files: string[];
 }
 
-async function json<T = RunJson>(...argv: string[]): Promise<T> {
-  const r = await cli(...argv, '--json');
-  if (r.code !== 0) throw new Error(`scorescope ${argv.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 let ws = '';
+const { cli, json } = cliFor<RunJson>(() => ws);
 let outDir = '';
 
 beforeAll(async () => {

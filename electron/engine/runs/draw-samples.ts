@@ -18,7 +18,7 @@ import { ou } from '../forward-process';
 import { createRowNoise, noiseStreams } from '../noise';
 import { hooksFromContext, sample, type SampleSpec, type SamplerName } from '../samplers/sample';
 import { sampleCifarKde, scottBandwidth } from '../samplers/kde';
-import { buildScore, type LoadedModel } from './score-choice';
+import { buildScore, type ScoreInputs } from './score-choice';
 import type { EarlyStop } from './early-stopping';
 import type { TrainingData } from './training-data';
 
@@ -88,8 +88,8 @@ function drawCifarKde(req: SampleRequest, data: TrainingData, ctx: JobContext | 
   };
 }
 
-/** `learned`: the trained network when req.score is 'learned' (loaded by the caller: async I/O). */
-export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyStop | null, ctx: JobContext | undefined, from: number, to: number, learned?: LoadedModel): DrawnSamples {
+/** `inputs`: the trained network (score 'learned') or the smoothing (score 'smoothed'), settled by the caller (async I/O). */
+export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyStop | null, ctx: JobContext | undefined, from: number, to: number, inputs: ScoreInputs = {}): DrawnSamples {
   if (req.sampler === 'cifar-kde') return drawCifarKde(req, data, ctx, from, to);
   if (!stop) throw new Error(`sampler ${req.sampler} needs delta or bandwidth`);
   const D = data.matrix.cols;
@@ -102,7 +102,7 @@ export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyS
     // `steps` intervals = steps + 1 Karras levels from sigma(T) to sigma(delta); drop the final step to 0
     Object.assign(spec, { steps: req.steps + 1, sigmaMin: ou.sigmaOfT(stop.delta), sigmaMax: ou.sigmaOfT(req.T), rho: 7, stopEarly: 1 });
   }
-  const built = sampler === 'kde' ? null : buildScore(req.score, data.matrix, learned);
+  const built = sampler === 'kde' ? null : buildScore(req.score, data.matrix, inputs);
   const hooks = hooksFromContext(ctx, 'step', from, to);
   let run: ReturnType<typeof sample>;
   try {

@@ -21,7 +21,7 @@ import { loadTrainingData, type TrainingData } from './training-data';
 import { resolveEarlyStop, type EarlyStop } from './early-stopping';
 import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
-import { loadLearnedModel, type LoadedModel } from './score-choice';
+import { loadLearnedModel, resolveSmoothing, type LoadedModel, type SmoothingSettings } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
@@ -33,9 +33,10 @@ const TRAIN_POINTS_LIMIT = 5000;
 /** Pairs drawn in figure-nearest.png. */
 const FIGURE_PAIRS = 32;
 
-function title(req: SampleRequest, ref: string, used: number, delta: number | null): string {
+function title(req: SampleRequest, ref: string, used: number, delta: number | null, smoothing: SmoothingSettings | null): string {
   const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
-  const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score`;
+  const smoothed = smoothing ? ` σ=${smoothing.sigma.toPrecision(3)} M=${smoothing.draws}` : '';
+  const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score${smoothed}`;
   return `${req.sampler}${score} · ${ref} (N=${used}) · ${control} · n=${req.n}`;
 }
 
@@ -67,7 +68,14 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     learned = await loadLearnedModel(workspace, req.model, D, data.ref);
     timings['loadModel'] = lap();
   }
-  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, learned ?? undefined);
+  let smoothing: SmoothingSettings | null = null;
+  if (req.score === 'smoothed' && stop) {
+    ctx?.progress(0.02, req.smoothing === undefined ? 'measuring the nearest-neighbour spacing (default smoothing)' : 'smoothing');
+    smoothing = await resolveSmoothing(req, data.matrix, data.ref);
+    timings['smoothing'] = lap();
+    ctx?.throwIfCancelled();
+  }
+  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, { learned: learned ?? undefined, smoothing: smoothing ?? undefined });
   timings['sample'] = lap();
   ctx?.throwIfCancelled();
 
@@ -117,7 +125,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     }
     if (points) {
       await writeJson(dir, 'points.json', points);
-      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null), [{
+      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, smoothing), [{
         title: `memorised ${(100 * memo.memorisedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
         series: [
           { name: 'samples', points: points.sets[1]!.points, colour: figureColours.samples, size: 4 },
@@ -129,7 +137,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings['total'] = (performance.now() - started) / 1000;
     const content: RichRunContent = {
       kind: 'sample',
-      title: title(req, data.ref, data.used, stop?.delta ?? null),
+      title: title(req, data.ref, data.used, stop?.delta ?? null, smoothing),
       params: {
         ...req,
         data: data.ref,
@@ -138,6 +146,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         bandwidth: stop?.bandwidth ?? null,
         earlyStopGiven: stop?.given ?? null,
         samplerSeed: req.samplerSeed ?? req.seed,
+        ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
       },
       environment,
       timings,
@@ -149,6 +158,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         sampler: req.sampler,
         score: req.sampler === 'kde' || req.sampler === 'cifar-kde' ? null : req.score,
         ...(learned ? { model: learned.run.id } : {}),
+        ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
         delta: stop?.delta ?? null,
         bandwidth: stop?.bandwidth ?? null,
         ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
@@ -171,9 +181,17 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
             architecture: learned.run.architecture, steps: learned.run.steps, finalLoss: learned.run.finalLoss,
           },
         } : {}),
+        ...(smoothing ? {
+          smoothing: {
+            sigma: smoothing.sigma, draws: smoothing.draws, units, sigmaFrom: smoothing.sigmaFrom,
+            ...(smoothing.spacing !== null ? { medianNearestNeighbourSpacing: smoothing.spacing, spacingItems: smoothing.spacingItems } : {}),
+            what: 's(t, x) = (1/M) sum_m s_N(t, x + e^{-t} sigma eps_m), eps_m in antithetic pairs (eps, -eps): sigma in data units at every t',
+          },
+        } : {}),
         noise: {
           initial: `seed ${req.seed}, stream initial, keyed by sample row`,
           steps: `seed ${req.samplerSeed ?? req.seed}, stream sampler, keyed by sample row`,
+          ...(smoothing ? { smoothing: `seed ${smoothing.seed}, stream picks, keyed by (t, the row's values): fresh draws at every evaluation, independent of the batch` } : {}),
           note: 'the same seed gives the same initial noise: runs that differ only in delta, steps or sampler start from the same points',
         },
         ...(points?.density ? {
@@ -200,5 +218,6 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     summary: memo,
     timings: manifest.timings,
     points,
+    smoothing: smoothing ? { sigma: smoothing.sigma, draws: smoothing.draws, spacing: smoothing.spacing } : null,
   };
 }

@@ -68,8 +68,9 @@ function requiredData(ctx: CommandContext, what = 'a dataset'): string {
 }
 
 const sample: Command = {
-  usage: 'sample --data <dataset[:split]> --score S [--model RUN] --sampler S [--delta D | --bandwidth H] [--out DIR]',
-  summary: 'sample with a score (empirical|gaussian|learned: --model <train-score run id>) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); '
+  usage: 'sample --data <dataset[:split]> --score S [--model RUN] [--smoothing SIGMA] --sampler S [--delta D | --bandwidth H] [--out DIR]',
+  summary: 'sample with a score (empirical|gaussian|learned: --model <train-score run id>|smoothed: s_N averaged over Gaussian perturbations of x, '
+    + '--smoothing SIGMA in data units, default the median nearest-neighbour spacing, --smoothing-draws 8) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); '
     + 'writes run.json + samples.npz. Options: --subset N, --T 5, --steps 100, --grid uniform|geometric|edm, --n 64, --seed 0, --sampler-seed S, --factor F (cifar-kde)',
   async run(ctx) {
     const data = requiredData(ctx);
@@ -82,11 +83,16 @@ const sample: Command = {
       throw new Error('--score learned needs --model <run id> of a train-score run (`scorescope runs list --kind train-score`, or train one with `scorescope train-score --data NAME`)');
     }
     if (model && score !== 'learned') throw new Error('--model is only used with --score learned');
+    for (const flag of ['smoothing', 'smoothing-draws']) {
+      if (ctx.flags.has(flag) && score !== 'smoothed') throw new Error(`--${flag} is only used with --score smoothed`);
+    }
     return runAndReport(ctx, 'sample.start', {
       data,
       subset: ctx.flags.number('subset'),
       score,
       model,
+      smoothing: ctx.flags.number('smoothing'),
+      smoothingDraws: ctx.flags.number('smoothing-draws'),
       sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde']),
       delta: ctx.flags.number('delta'),
       bandwidth: ctx.flags.number('bandwidth'),
@@ -198,8 +204,8 @@ const reproduce: Command = {
 
 const sweep: Command = {
   usage: 'sweep [--data <dataset[:split]>] --deltas 0.001,0.01,0.1 [--out DIR]',
-  summary: 'memorised fraction and NN distance against delta, same noise at every delta (default data: the paper 2-D Gaussian). '
-    + 'and the mutual information between training index and output of the KDE (nats, at most log N). '
+  summary: 'memorised fraction, NN distance and the KDE\'s mutual information between training index and output (nats, at most log N) '
+    + 'against delta, same noise at every delta (default data: the paper 2-D Gaussian). '
     + 'Options: --subset N, --n 200, --steps 100, --grid geometric, --T 5, --sampler sde|ei|ode|heun, --seed 0, --mi-draws 256 (0: skip)',
   async run(ctx) {
     return runAndReport(ctx, 'experiments.deltaSweep', sweepRequest(ctx));

@@ -6,7 +6,7 @@ import type {
   CallRequest, Cifar10ExperimentResult, DatasetInfo, JobStarted, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice, LearnedVsEmpiricalResult,
   RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult, TrainScoreResult,
 } from '../../../electron/contract';
-import { DEFAULT_SWEEP_DELTAS, TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, parseNumberList } from '../../../electron/contract';
+import { DEFAULT_SMOOTHING_DRAWS, DEFAULT_SWEEP_DELTAS, TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, parseNumberList } from '../../../electron/contract';
 
 /** One column of the Lab: the settings of a sampling run and what it produced. */
 export interface PaneState {
@@ -15,6 +15,10 @@ export interface PaneState {
   score: ScoreChoice;
   /** Score 'learned': the train-score run whose network samples. */
   model: string | null;
+  /** Score 'smoothed': sigma of the perturbations, data units (null or empty: the engine's default, the median nearest-neighbour spacing). */
+  smoothing: number | null;
+  /** Score 'smoothed': perturbations per evaluation (even). */
+  smoothingDraws: number;
   /** Steps of the next "Train a network" job, and that job while it runs. */
   trainSteps: number;
   training: JobSlot;
@@ -58,7 +62,7 @@ interface PresetState<K extends PresetName> extends JobSlot {
 
 function pane(): PaneState {
   return {
-    data: '', subset: null, score: 'empirical', model: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
+    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
     n: 200, seed: 0, sameNoise: true, autoRerun: false, jobId: null, result: null, error: null,
   };
 }
@@ -188,13 +192,18 @@ export const useLab = defineStore('lab', () => {
     }
   }
 
+  /** The smoothing fields of a request: sigma only when typed (an emptied number input holds ''), so the engine's default applies otherwise. */
+  function smoothingOf(p: PaneState): { smoothing?: number; smoothingDraws: number } {
+    return { ...(typeof p.smoothing === 'number' ? { smoothing: p.smoothing } : {}), smoothingDraws: p.smoothingDraws };
+  }
+
   function requestOf(p: PaneState): CallRequest<'sample.start'> {
     const base = { data: p.data, n: p.n, seed: p.seed, ...(p.subset ? { subset: p.subset } : {}) };
     if (p.sampler === 'cifar-kde') return { ...base, sampler: p.sampler, factor: p.factor };
     const score = p.sampler === 'kde' ? 'empirical' : p.score;
     return {
-      ...base, sampler: p.sampler, score, ...(score === 'learned' && p.model ? { model: p.model } : {}), delta: p.delta,
-      T: p.T, steps: p.steps, grid: p.grid,
+      ...base, sampler: p.sampler, score, ...(score === 'learned' && p.model ? { model: p.model } : {}), ...(score === 'smoothed' ? smoothingOf(p) : {}),
+      delta: p.delta, T: p.T, steps: p.steps, grid: p.grid,
     };
   }
 
