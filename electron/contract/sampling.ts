@@ -16,14 +16,24 @@ const Steps = z.number().int().min(1).max(100_000);
 
 /**
  * Which score drives the reverse process: the empirical optimal score s_N, the exact score of a
- * Gaussian fitted to the data, a network trained in-app by denoising score matching (`model`), or
- * s_N smoothed over Gaussian perturbations of x (math.md §6, Scarvelis et al.; `smoothing`).
+ * Gaussian fitted to the data, a network trained in-app by denoising score matching (`model`),
+ * s_N smoothed over Gaussian perturbations of x (math.md §6, Scarvelis et al.; `smoothing`), or
+ * the local patch score machine on images (math.md §6, Kamb & Ganguli's LS; `patch`).
  */
-export const scoreChoices = ['empirical', 'gaussian', 'learned', 'smoothed'] as const;
+export const scoreChoices = ['empirical', 'gaussian', 'learned', 'smoothed', 'local'] as const;
 export type ScoreChoice = (typeof scoreChoices)[number];
 
 /** Score "smoothed": perturbations per evaluation when a request gives none (antithetic pairs). */
 export const DEFAULT_SMOOTHING_DRAWS = 8;
+
+/**
+ * Score "local": the side k of the k x k patches when a request gives none: the odd number nearest
+ * a third of the shorter image side (11 for 32 x 32; why: electron/engine/runs/score-choice.ts).
+ */
+export function defaultLocalPatch(itemShape: readonly number[]): number {
+  const side = Math.min(itemShape[0] ?? 1, itemShape[1] ?? 1);
+  return 2 * Math.max(0, Math.round((side / 3 - 1) / 2)) + 1;
+}
 
 /**
  * sde: reverse-SDE Euler–Maruyama; ei: exponential integrator; ode: probability-flow Euler;
@@ -64,6 +74,12 @@ export const SampleRequest = z
     smoothing: finite().positive('smoothing must be positive: the standard deviation sigma of the perturbations, data units').optional(),
     /** Score "smoothed": perturbations per evaluation M, even (antithetic pairs eps, -eps); default 8. */
     smoothingDraws: z.number().int().min(2, 'smoothingDraws must be at least 2 (one antithetic pair)').max(4096).optional(),
+    /**
+     * Score "local" (images only): the side k of the square patches each pixel is matched on, odd,
+     * at most 2 max(H, W) - 1 (which covers the whole image from every pixel: s_N); default about a
+     * third of the image side (defaultLocalPatch: 11 for 32 x 32).
+     */
+    patch: z.number().int().min(1, 'patch must be at least 1').max(255).optional(),
     sampler: z.enum(samplerChoices).default('sde'),
     /** Early-stopping time (OU samplers, kde; edm stops at sigma(delta)). */
     delta: finite().positive().optional(),
@@ -94,6 +110,11 @@ export const SampleRequest = z
   .refine((r) => r.model === undefined || r.score === 'learned', { message: 'model is only used with score "learned"', path: ['model'] })
   .refine((r) => r.smoothing === undefined || r.score === 'smoothed', { message: 'smoothing is only used with score "smoothed"', path: ['smoothing'] })
   .refine((r) => r.smoothingDraws === undefined || r.score === 'smoothed', { message: 'smoothingDraws is only used with score "smoothed"', path: ['smoothingDraws'] })
+  .refine((r) => r.patch === undefined || r.score === 'local', { message: 'patch is only used with score "local"', path: ['patch'] })
+  .refine((r) => r.patch === undefined || r.patch % 2 === 1, {
+    message: 'patch must be odd: the k x k patch is centred on its pixel',
+    path: ['patch'],
+  })
   .refine((r) => r.smoothingDraws === undefined || r.smoothingDraws % 2 === 0, {
     message: 'smoothingDraws must be even: the perturbations come in antithetic pairs (eps, -eps)',
     path: ['smoothingDraws'],
@@ -235,6 +256,8 @@ export const SampleRunResult = z.object({
   points: RunPoints.nullable(),
   /** Score "smoothed": the sigma and M used; `spacing` is the training set's median nearest-neighbour distance when sigma defaulted to it. */
   smoothing: z.object({ sigma: z.number(), draws: z.number().int(), spacing: z.number().nullable() }).nullable().optional(),
+  /** Score "local": the patch side k used. */
+  patch: z.number().int().nullable().optional(),
 });
 export type SampleRunResult = z.infer<typeof SampleRunResult>;
 

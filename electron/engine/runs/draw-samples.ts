@@ -88,7 +88,7 @@ function drawCifarKde(req: SampleRequest, data: TrainingData, ctx: JobContext | 
   };
 }
 
-/** `inputs`: the trained network (score 'learned') or the smoothing (score 'smoothed'), settled by the caller (async I/O). */
+/** `inputs`: the trained network (score 'learned'), the smoothing (score 'smoothed') or the patch (score 'local'), settled by the caller. */
 export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyStop | null, ctx: JobContext | undefined, from: number, to: number, inputs: ScoreInputs = {}): DrawnSamples {
   if (req.sampler === 'cifar-kde') return drawCifarKde(req, data, ctx, from, to);
   if (!stop) throw new Error(`sampler ${req.sampler} needs delta or bandwidth`);

@@ -21,7 +21,7 @@ import { loadTrainingData, type TrainingData } from './training-data';
 import { resolveEarlyStop, type EarlyStop } from './early-stopping';
 import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
-import { loadLearnedModel, resolveSmoothing, type LoadedModel, type SmoothingSettings } from './score-choice';
+import { loadLearnedModel, resolveLocalPatch, resolveSmoothing, type LoadedModel, type LocalPatchSettings, type SmoothingSettings } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
@@ -33,10 +33,11 @@ const TRAIN_POINTS_LIMIT = 5000;
 /** Pairs drawn in figure-nearest.png. */
 const FIGURE_PAIRS = 32;
 
-function title(req: SampleRequest, ref: string, used: number, delta: number | null, smoothing: SmoothingSettings | null): string {
+function title(req: SampleRequest, ref: string, used: number, delta: number | null, smoothing: SmoothingSettings | null, local: LocalPatchSettings | null): string {
   const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
   const smoothed = smoothing ? ` σ=${smoothing.sigma.toPrecision(3)} M=${smoothing.draws}` : '';
-  const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score${smoothed}`;
+  const patch = local ? ` ${local.patch}×${local.patch}` : '';
+  const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` · ${req.score} score${smoothed}${patch}`;
   return `${req.sampler}${score} · ${ref} (N=${used}) · ${control} · n=${req.n}`;
 }
 
@@ -75,7 +76,8 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings['smoothing'] = lap();
     ctx?.throwIfCancelled();
   }
-  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, { learned: learned ?? undefined, smoothing: smoothing ?? undefined });
+  const local = req.score === 'local' && stop ? resolveLocalPatch(req, data) : null;
+  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, { learned: learned ?? undefined, smoothing: smoothing ?? undefined, local: local ?? undefined });
   timings['sample'] = lap();
   ctx?.throwIfCancelled();
 
@@ -125,7 +127,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     }
     if (points) {
       await writeJson(dir, 'points.json', points);
-      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, smoothing), [{
+      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, smoothing, local), [{
         title: `memorised ${(100 * memo.memorisedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
         series: [
           { name: 'samples', points: points.sets[1]!.points, colour: figureColours.samples, size: 4 },
@@ -137,7 +139,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings['total'] = (performance.now() - started) / 1000;
     const content: RichRunContent = {
       kind: 'sample',
-      title: title(req, data.ref, data.used, stop?.delta ?? null, smoothing),
+      title: title(req, data.ref, data.used, stop?.delta ?? null, smoothing, local),
       params: {
         ...req,
         data: data.ref,
@@ -147,6 +149,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         earlyStopGiven: stop?.given ?? null,
         samplerSeed: req.samplerSeed ?? req.seed,
         ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
+        ...(local ? { patch: local.patch } : {}),
       },
       environment,
       timings,
@@ -159,6 +162,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         score: req.sampler === 'kde' || req.sampler === 'cifar-kde' ? null : req.score,
         ...(learned ? { model: learned.run.id } : {}),
         ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
+        ...(local ? { patch: local.patch } : {}),
         delta: stop?.delta ?? null,
         bandwidth: stop?.bandwidth ?? null,
         ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
@@ -186,6 +190,12 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
             sigma: smoothing.sigma, draws: smoothing.draws, units, sigmaFrom: smoothing.sigmaFrom,
             ...(smoothing.spacing !== null ? { medianNearestNeighbourSpacing: smoothing.spacing, spacingItems: smoothing.spacingItems } : {}),
             what: 's(t, x) = (1/M) sum_m s_N(t, x + e^{-t} sigma eps_m), eps_m in antithetic pairs (eps, -eps): sigma in data units at every t',
+          },
+        } : {}),
+        ...(local ? {
+          localPatch: {
+            patch: local.patch, patchFrom: local.patchFrom, itemShape: local.itemShape, borders: 'zero padding (a border patch is the part of the window inside the image)',
+            what: 'ybar(p) = sum_n softmax_n(-||P_p(x) - e^{-t} P_p(y_n)||^2 / (2 s_t^2)) y_n(p), P_p the patch x patch window at pixel p; s = (e^{-t} ybar - x) / s_t^2',
           },
         } : {}),
         noise: {
@@ -219,5 +229,6 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings: manifest.timings,
     points,
     smoothing: smoothing ? { sigma: smoothing.sigma, draws: smoothing.draws, spacing: smoothing.spacing } : null,
+    patch: local?.patch ?? null,
   };
 }

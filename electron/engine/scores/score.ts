@@ -3,6 +3,7 @@
  * Implementations: empirical (KDE, math.md §3), gaussian (closed form), and later networks.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ou } from '../forward-process';
 
 export interface Score {
   readonly name: string;
@@ -28,4 +29,16 @@ export function hasDenoiser(score: Score): score is DenoisingScore {
 /** Tweedie: s(t, x) = (m_t xhat0 - x) / s_t^2, for any denoiser xhat0. */
 export function scoreFromDenoised(x: tf.Tensor2D, denoised: tf.Tensor2D, m: number, s2: number): tf.Tensor2D {
   return tf.tidy(() => tf.sub(tf.mul(denoised, m / s2), tf.mul(x, 1 / s2)));
+}
+
+/** s(t, x) from a denoiser by Tweedie, releasing the denoised batch: `at` of denoiser-first scores. */
+export function tweedieScore(denoise: (t: number, x: tf.Tensor2D) => tf.Tensor2D): (t: number, x: tf.Tensor2D) => tf.Tensor2D {
+  return (t, x) => {
+    const ybar = denoise(t, x);
+    try {
+      return scoreFromDenoised(x, ybar, ou.mean(t), ou.variance(t));
+    } finally {
+      ybar.dispose();
+    }
+  };
 }

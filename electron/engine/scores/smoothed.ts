@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
 import { createNoise, noiseStreams } from '../noise';
 import { empiricalScore, type DataMatrix, type EmpiricalScoreOptions } from './empirical';
-import { scoreFromDenoised, type DenoisingScore } from './score';
+import { tweedieScore, type DenoisingScore } from './score';
 
 /** Sub-key of the perturbation generators within stream `picks` ('smth'). */
 const SMOOTHING_KEY = 0x736d7468;
@@ -147,14 +147,7 @@ export function smoothedScore(inner: DenoisingScore, options: SmoothingOptions):
     smoothing: sigma,
     draws: M,
     denoise,
-    at(t, x) {
-      const ybar = denoise(t, x);
-      try {
-        return scoreFromDenoised(x, ybar, ou.mean(t), ou.variance(t));
-      } finally {
-        ybar.dispose();
-      }
-    },
+    at: tweedieScore(denoise),
     dispose() {
       if (disposed) return;
       disposed = true;

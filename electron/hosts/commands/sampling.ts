@@ -68,9 +68,10 @@ function requiredData(ctx: CommandContext, what = 'a dataset'): string {
 }
 
 const sample: Command = {
-  usage: 'sample --data <dataset[:split]> --score S [--model RUN] [--smoothing SIGMA] --sampler S [--delta D | --bandwidth H] [--out DIR]',
+  usage: 'sample --data <dataset[:split]> --score S [--model RUN] [--smoothing SIGMA] [--patch K] --sampler S [--delta D | --bandwidth H] [--out DIR]',
   summary: 'sample with a score (empirical|gaussian|learned: --model <train-score run id>|smoothed: s_N averaged over Gaussian perturbations of x, '
-    + '--smoothing SIGMA in data units, default the median nearest-neighbour spacing, --smoothing-draws 8) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); '
+    + '--smoothing SIGMA in data units, default the median nearest-neighbour spacing, --smoothing-draws 8|local: images only, each pixel a softmax '
+    + 'average of training pixels weighted by K x K patch similarity, Kamb & Ganguli\'s LS, --patch K odd, default ~ a third of the image side (11 for 32x32)) and a sampler (sde|ei|ode|heun|edm|kde|cifar-kde); '
     + 'writes run.json + samples.npz. Options: --subset N, --T 5, --steps 100, --grid uniform|geometric|edm, --n 64, --seed 0, --sampler-seed S, --factor F (cifar-kde)',
   async run(ctx) {
     const data = requiredData(ctx);
@@ -86,6 +87,7 @@ const sample: Command = {
     for (const flag of ['smoothing', 'smoothing-draws']) {
       if (ctx.flags.has(flag) && score !== 'smoothed') throw new Error(`--${flag} is only used with --score smoothed`);
     }
+    if (ctx.flags.has('patch') && score !== 'local') throw new Error('--patch is only used with --score local');
     return runAndReport(ctx, 'sample.start', {
       data,
       subset: ctx.flags.number('subset'),
@@ -93,6 +95,7 @@ const sample: Command = {
       model,
       smoothing: ctx.flags.number('smoothing'),
       smoothingDraws: ctx.flags.number('smoothing-draws'),
+      patch: ctx.flags.number('patch'),
       sampler: oneOf(ctx, 'sampler', ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde']),
       delta: ctx.flags.number('delta'),
       bandwidth: ctx.flags.number('bandwidth'),

@@ -19,6 +19,8 @@ export interface PaneState {
   smoothing: number | null;
   /** Score 'smoothed': perturbations per evaluation (even). */
   smoothingDraws: number;
+  /** Score 'local' (images): the patch side k, odd (null or empty: the engine's default, about a third of the image side). */
+  patch: number | null;
   /** Steps of the next "Train a network" job, and that job while it runs. */
   trainSteps: number;
   training: JobSlot;
@@ -62,7 +64,7 @@ interface PresetState<K extends PresetName> extends JobSlot {
 
 function pane(): PaneState {
   return {
-    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
+    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, patch: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
     n: 200, seed: 0, sameNoise: true, autoRerun: false, jobId: null, result: null, error: null,
   };
 }
@@ -203,6 +205,7 @@ export const useLab = defineStore('lab', () => {
     const score = p.sampler === 'kde' ? 'empirical' : p.score;
     return {
       ...base, sampler: p.sampler, score, ...(score === 'learned' && p.model ? { model: p.model } : {}), ...(score === 'smoothed' ? smoothingOf(p) : {}),
+      ...(score === 'local' && typeof p.patch === 'number' ? { patch: p.patch } : {}),
       delta: p.delta, T: p.T, steps: p.steps, grid: p.grid,
     };
   }
