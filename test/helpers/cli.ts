@@ -22,12 +22,25 @@ export async function runCli(argv: string[]): Promise<CliRun> {
   }
 }
 
+/** What `--json` prints for a run (sample, experiments, train-score; electron/hosts/commands/sampling.ts). */
+export interface CliRunJson {
+  run: string;
+  dir: string;
+  out?: string;
+  kind: string;
+  title: string;
+  params: Record<string, unknown>;
+  timings: Record<string, number>;
+  summary: Record<string, unknown>;
+  files: string[];
+}
+
 /**
  * The CLI bound to a workspace (read when called: tests make it in beforeAll): `cli` runs it,
  * `json` adds --json and parses the one object (throwing with stderr on failure), `refusal`
  * expects exit code 1 and returns stderr.
  */
-export function cliFor<Default = unknown>(workspace: () => string) {
+export function cliFor<Default = CliRunJson>(workspace: () => string) {
   const cli = (...argv: string[]): Promise<CliRun> => runCli([...argv, '--workspace', workspace()]);
   async function json<T = Default>(...argv: string[]): Promise<T> {
     const r = await cli(...argv, '--json');

@@ -10,20 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
 import { readNpz, writeNpz } from '../../native-data';
-import { cliFor } from '../helpers/cli';
+import { cliFor, type CliRunJson as RunJson } from '../helpers/cli';
 
-interface RunJson {
-  run: string;
-  dir: string;
-  kind: string;
-  params: Record<string, unknown>;
-  timings: Record<string, number>;
-  summary: Record<string, unknown>;
-  files: string[];
-}
 
 let ws = '';
-const { json, refusal } = cliFor<RunJson>(() => ws);
+const { json, refusal } = cliFor(() => ws);
 let model = '';
 
 

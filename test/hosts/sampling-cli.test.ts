@@ -15,20 +15,10 @@ import { CIFAR_MINI as MINI } from '../helpers/shared-data';
 import { cliFor } from '../helpers/cli';
 
 
-interface RunJson {
-  run: string;
-  dir: string;
-  out?: string;
-  kind: string;
-  params: Record<string, unknown>;
-  timings: Record<string, number>;
-  summary: Record<string, unknown>;
-  files: string[];
-}
 
 
 let ws = '';
-const { cli, json } = cliFor<RunJson>(() => ws);
+const { cli, json } = cliFor(() => ws);
 let outDir = '';
 
 beforeAll(async () => {

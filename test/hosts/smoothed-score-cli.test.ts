@@ -10,18 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthDataset } from '../../electron/workspace/datasets';
 import { SampleRequest } from '../../electron/contract';
-import { cliFor } from '../helpers/cli';
+import { cliFor, type CliRunJson as RunJson } from '../helpers/cli';
 
-interface RunJson {
-  run: string;
-  dir: string;
-  title: string;
-  params: Record<string, unknown>;
-  summary: Record<string, unknown>;
-}
 
 let ws = '';
-const { json, refusal } = cliFor<RunJson>(() => ws);
+const { json, refusal } = cliFor(() => ws);
 
 
 
