@@ -258,6 +258,8 @@ export const SampleRunResult = z.object({
   smoothing: z.object({ sigma: z.number(), draws: z.number().int(), spacing: z.number().nullable() }).nullable().optional(),
   /** Score "local": the patch side k used. */
   patch: z.number().int().nullable().optional(),
+  /** What a reader of the numbers should know, e.g. a network sampled outside its training range of t. */
+  warnings: z.array(z.string()).optional(),
 });
 export type SampleRunResult = z.infer<typeof SampleRunResult>;
 

@@ -67,6 +67,7 @@ describe('scorescope train-score', () => {
     const empirical = await json('sample', ...common, '--score', 'empirical');
     expect(learned.params).toMatchObject({ score: 'learned', model });
     expect(learned.summary['model']).toBe(model);
+    expect(learned.summary['warnings']).toBeUndefined(); // delta 0.001 and T 5: inside [tMin, T] of training
     const manifest = JSON.parse(readFileSync(join(learned.dir, 'run.json'), 'utf8')) as { details: { score: string; model: Record<string, unknown> } };
     expect(manifest.details.score).toMatch(new RegExp(`learned score .* train-score run ${model}, trained on g2:train`));
     expect(manifest.details.model).toMatchObject({ run: model, dataRef: 'g2:train', steps: 1000, architecture: { dimension: 2, width: 128, depth: 3 } });
@@ -79,6 +80,9 @@ describe('scorescope train-score', () => {
     // the denoiser form drives EDM Heun too
     const edm = await json('sample', '--data', 'g2', '--score', 'learned', '--model', model, '--sampler', 'edm', '--steps', '30', '--n', '100');
     expect(m(edm)).toBeLessThan(0.4);
+    // below the trained range of t the score is extrapolated: the run says so
+    const outside = await json('sample', '--data', 'g2', '--score', 'learned', '--model', model, '--delta', '0.0001', '--steps', '20', '--n', '20');
+    expect(outside.summary['warnings']).toEqual([expect.stringMatching(new RegExp(`network of run ${model} was trained on t in \\[0\\.001, 5\\]; this run samples t in \\[0\\.0001, 5\\]: below that range`))]);
   });
 
   it('reproduce learned-vs-empirical: reuses a model, or trains one on the paper set and reports score errors', async () => {

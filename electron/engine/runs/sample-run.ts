@@ -21,6 +21,7 @@ import { loadTrainingData, type TrainingData } from './training-data';
 import { resolveEarlyStop, type EarlyStop } from './early-stopping';
 import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
+import { trainedRangeWarning } from '../training/model-run';
 import { loadLearnedModel, resolveLocalPatch, resolveSmoothing, type LoadedModel, type LocalPatchSettings, type SmoothingSettings } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
@@ -57,6 +58,8 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   const lap = lapTimer();
   const timings: Record<string, number> = {};
   const stop = req.sampler === 'cifar-kde' ? null : resolveEarlyStop(req);
+  /** Things a reader of the numbers should know (e.g. a network sampled outside its training range). */
+  const warnings: string[] = [];
 
   ctx?.progress(0, 'loading training data');
   const data = await loadTrainingData(workspace, req.data, req.subset);
@@ -67,6 +70,8 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   let learned: LoadedModel | null = null;
   if (req.score === 'learned' && req.model) {
     learned = await loadLearnedModel(workspace, req.model, D, data.ref);
+    const outside = stop && trainedRangeWarning(learned.run, stop.delta, req.T);
+    if (outside) warnings.push(outside);
     timings['loadModel'] = lap();
   }
   let smoothing: SmoothingSettings | null = null;
@@ -167,6 +172,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         bandwidth: stop?.bandwidth ?? null,
         ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
         distanceUnits: units,
+        ...(warnings.length ? { warnings } : {}),
       },
       details: {
         dataset: { ref: data.ref, sha256: data.sha256, kind: data.kind, itemShape, totalItems: data.total, usedItems: data.used, scaling: data.scaling.kind },
@@ -230,5 +236,6 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     points,
     smoothing: smoothing ? { sigma: smoothing.sigma, draws: smoothing.draws, spacing: smoothing.spacing } : null,
     patch: local?.patch ?? null,
+    warnings,
   };
 }

@@ -18,6 +18,7 @@ const Architecture = z.object({
 });
 
 const ModelManifest = z.object({
+  params: z.object({ T: z.number(), tMin: z.number() }).loose(),
   summary: z.object({ data: z.string(), steps: z.number(), finalLoss: z.number(), dimension: z.number().int() }).loose(),
   details: z.object({
     architecture: Architecture.loose(),
@@ -36,6 +37,8 @@ export interface ModelRun {
   steps: number;
   finalLoss: number;
   title: string;
+  /** The range of OU times t the network was trained on. */
+  trainedTimes: { tMin: number; T: number };
 }
 
 /** Reads a train-score run's manifest; errors name the run and say what to do. */
@@ -60,7 +63,21 @@ export async function readModelRun(workspace: string, id: string): Promise<Model
     steps: m.summary.steps,
     finalLoss: m.summary.finalLoss,
     title: run.title,
+    trainedTimes: { tMin: m.params.tMin, T: m.params.T },
   };
+}
+
+/**
+ * Why sampling times [delta, T] reach outside the network's training range (null when inside):
+ * the network is then extrapolating, which a run should say next to its numbers.
+ */
+export function trainedRangeWarning(model: ModelRun, delta: number, T: number): string | null {
+  const { tMin, T: trainedT } = model.trainedTimes;
+  const below = delta < tMin * (1 - 1e-9);
+  const above = T > trainedT * (1 + 1e-9);
+  if (!below && !above) return null;
+  return `the network of run ${model.id} was trained on t in [${tMin}, ${trainedT}]; this run samples t in [${Number(delta.toPrecision(3))}, ${T}]: `
+    + `${[below ? 'below' : '', above ? 'above' : ''].filter(Boolean).join(' and ')} that range the score is extrapolated`;
 }
 
 /** Refuses a model whose data dimension differs from the data it should sample. */
