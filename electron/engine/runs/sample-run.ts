@@ -22,7 +22,7 @@ import { resolveEarlyStop, type EarlyStop } from './early-stopping';
 import { kdeDensityGrid } from '../metrics/kde-density';
 import { drawSamples } from './draw-samples';
 import { trainedRangeWarning } from '../training/model-run';
-import { loadLearnedModel, resolveLocalPatch, resolveSmoothing, type LoadedModel, type LocalPatchSettings, type SmoothingSettings } from './score-choice';
+import { loadLearnedModel, resolveLocalPatch, resolveSmoothing, type ScoreInputs } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
 import { firstTwo } from './points';
@@ -34,7 +34,7 @@ const TRAIN_POINTS_LIMIT = 5000;
 /** Pairs drawn in figure-nearest.png. */
 const FIGURE_PAIRS = 32;
 
-function title(req: SampleRequest, ref: string, used: number, delta: number | null, smoothing: SmoothingSettings | null, local: LocalPatchSettings | null): string {
+function title(req: SampleRequest, ref: string, used: number, delta: number | null, { smoothing, local }: ScoreInputs): string {
   const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${delta?.toPrecision(3)}`;
   const smoothed = smoothing ? ` σ=${smoothing.sigma.toPrecision(3)} M=${smoothing.draws}` : '';
   const patch = local ? ` ${local.patch}×${local.patch}` : '';
@@ -67,22 +67,28 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   ctx?.throwIfCancelled();
 
   const D = data.matrix.cols;
-  let learned: LoadedModel | null = null;
+  // what the learned, smoothed and local scores need beyond the data, settled before sampling
+  const inputs: ScoreInputs = {};
   if (req.score === 'learned' && req.model) {
-    learned = await loadLearnedModel(workspace, req.model, D, data.ref);
-    const outside = stop && trainedRangeWarning(learned.run, stop.delta, req.T);
+    inputs.learned = await loadLearnedModel(workspace, req.model, D, data.ref);
+    const outside = stop && trainedRangeWarning(inputs.learned.run, stop.delta, req.T);
     if (outside) warnings.push(outside);
     timings['loadModel'] = lap();
   }
-  let smoothing: SmoothingSettings | null = null;
   if (req.score === 'smoothed' && stop) {
     ctx?.progress(0.02, req.smoothing === undefined ? 'measuring the nearest-neighbour spacing (default smoothing)' : 'smoothing');
-    smoothing = await resolveSmoothing(req, data.matrix, data.ref);
+    inputs.smoothing = await resolveSmoothing(req, data.matrix, data.ref);
     timings['smoothing'] = lap();
     ctx?.throwIfCancelled();
   }
-  const local = req.score === 'local' && stop ? resolveLocalPatch(req, data) : null;
-  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, { learned: learned ?? undefined, smoothing: smoothing ?? undefined, local: local ?? undefined });
+  if (req.score === 'local' && stop) inputs.local = resolveLocalPatch(req, data);
+  const { learned, smoothing, local } = inputs;
+  // the settled smoothing / patch, recorded in params and summary alike
+  const settled = {
+    ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
+    ...(local ? { patch: local.patch } : {}),
+  };
+  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, inputs);
   timings['sample'] = lap();
   ctx?.throwIfCancelled();
 
@@ -132,7 +138,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     }
     if (points) {
       await writeJson(dir, 'points.json', points);
-      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, smoothing, local), [{
+      await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, inputs), [{
         title: `memorised ${(100 * memo.memorisedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
         series: [
           { name: 'samples', points: points.sets[1]!.points, colour: figureColours.samples, size: 4 },
@@ -144,7 +150,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings['total'] = (performance.now() - started) / 1000;
     const content: RichRunContent = {
       kind: 'sample',
-      title: title(req, data.ref, data.used, stop?.delta ?? null, smoothing, local),
+      title: title(req, data.ref, data.used, stop?.delta ?? null, inputs),
       params: {
         ...req,
         data: data.ref,
@@ -153,8 +159,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         bandwidth: stop?.bandwidth ?? null,
         earlyStopGiven: stop?.given ?? null,
         samplerSeed: req.samplerSeed ?? req.seed,
-        ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
-        ...(local ? { patch: local.patch } : {}),
+        ...settled,
       },
       environment,
       timings,
@@ -166,8 +171,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         sampler: req.sampler,
         score: req.sampler === 'kde' || req.sampler === 'cifar-kde' ? null : req.score,
         ...(learned ? { model: learned.run.id } : {}),
-        ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
-        ...(local ? { patch: local.patch } : {}),
+        ...settled,
         delta: stop?.delta ?? null,
         bandwidth: stop?.bandwidth ?? null,
         ...(images && stop ? { pixelNoise255: pixelNoise255(stop.delta) } : {}),
