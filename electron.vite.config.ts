@@ -10,7 +10,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           cli: resolve(__dirname, 'electron/hosts/cli.ts'),
-          'engine-worker': resolve(__dirname, 'electron/engine/worker.ts'),
+          'engine-worker': resolve(__dirname, 'electron/jobs/worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

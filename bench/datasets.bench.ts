@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset } from '../electron/workspace/datasets';
-import { JobCancelled, type JobContext } from '../electron/engine/jobs';
+import { JobCancelled, type JobContext } from '../electron/science/job-context';
 
 const ARCHIVE = CIFAR_FULL;
 const DECODED_MB = (60_000 * 3073) / 1e6;

@@ -6,12 +6,12 @@
  * Also the whole default training run on the paper's 2-D set (N = 100, 3000 steps).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../electron/engine/backend';
+import { initBackend } from '../electron/science/backend';
 import { TRAIN_SCORE_DEFAULTS } from '../electron/contract/sampling';
-import { createNoise } from '../electron/engine/noise';
-import { gaussian2dTrainingSet } from '../electron/engine/experiments/gaussian2d';
-import { initialWeights, learnedScore, timeFeatureCount, type MlpArchitecture } from '../electron/engine/scores/learned';
-import { trainScore } from '../electron/engine/training/train-score';
+import { createNoise } from '../electron/science/noise';
+import { gaussian2dTrainingSet } from '../electron/science/experiments/gaussian2d';
+import { initialWeights, learnedScore, timeFeatureCount, type MlpArchitecture } from '../electron/science/scores/learned';
+import { trainScore } from '../electron/science/training/train-score';
 
 function forwardFlops(a: MlpArchitecture, rows: number): number {
   const inputs = a.dimension + timeFeatureCount(a.frequencies);

@@ -5,11 +5,11 @@
  * memory the score holds on the device.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../electron/engine/backend';
-import { createNoise } from '../electron/engine/noise';
-import { localPatchScore } from '../electron/engine/scores/local-patch';
-import { tfjsEmpiricalScore } from '../electron/engine/scores/empirical';
-import type { DenoisingScore } from '../electron/engine/scores/score';
+import { initBackend } from '../electron/science/backend';
+import { createNoise } from '../electron/science/noise';
+import { localPatchScore } from '../electron/science/scores/local-patch';
+import { tfjsEmpiricalScore } from '../electron/science/scores/empirical';
+import type { DenoisingScore } from '../electron/science/scores/score';
 
 const SHAPE = [32, 32, 3] as const;
 const D = 32 * 32 * 3;

@@ -15,8 +15,8 @@ import { CIFAR_FULL } from '../test/helpers/shared-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { initBackend } from '../electron/engine/backend';
-import { nativeKernelInfo } from '../electron/engine/native/kernels';
+import { initBackend } from '../electron/science/backend';
+import { nativeKernelInfo } from '../electron/science/native/kernels';
 import {
   createNativeNeighbourSearch,
   createReferenceSet,
@@ -25,9 +25,9 @@ import {
   tfjsNeighbourSearch,
   type NeighbourResult,
   type NeighbourSearch,
-} from '../electron/engine/neighbours';
-import { createNoise } from '../electron/engine/noise';
-import { auditMetrics } from '../electron/engine/metrics';
+} from '../electron/science/neighbours';
+import { createNoise } from '../electron/science/noise';
+import { auditMetrics } from '../electron/science/metrics';
 
 const archive = CIFAR_FULL;
 const record = 3073;

@@ -1,5 +1,5 @@
 /**
- * Seconds per sampler step of the empirical score s_N (math.md §3) at CIFAR size:
+ * Seconds per sampler step of the empirical score s_N (docs/math.md §3) at CIFAR size:
  * B = 64 queries, D = 3072, N = 50 000 and N = 10 000 (random data in [-1, 1]: the cost does not
  * depend on the values, and subnormal weights are clamped to 0 anyway).
  * GFLOP/s counts the two products, 2 * B * N * D * 2 flops per score evaluation.
@@ -9,13 +9,13 @@
  * machine may be shared). Also: the delta sweep's KDE mutual information (256 draws) per delta.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../electron/engine/backend';
-import { empiricalScore } from '../electron/engine/scores/empirical';
-import { nativeKernelInfo } from '../electron/engine/native/kernels';
-import { createNoise } from '../electron/engine/noise';
-import { sampleEulerMaruyama } from '../electron/engine/samplers/sde';
-import { kdeMutualInformation, mutualInformationDraws } from '../electron/engine/metrics/kde-mutual-information';
-import { xorshiftUniform } from '../test/engine/fixtures/xorshift';
+import { initBackend } from '../electron/science/backend';
+import { empiricalScore } from '../electron/science/scores/empirical';
+import { nativeKernelInfo } from '../electron/science/native/kernels';
+import { createNoise } from '../electron/science/noise';
+import { sampleEulerMaruyama } from '../electron/science/samplers/sde';
+import { kdeMutualInformation, mutualInformationDraws } from '../electron/science/metrics/kde-mutual-information';
+import { xorshiftUniform } from '../test/science/fixtures/xorshift';
 
 const B = 64;
 const D = 3072;

@@ -108,7 +108,7 @@ export interface MixtureSpec {
 
 export type SyntheticSpec = GaussianSpec | MixtureSpec;
 
-/** The paper's 2-D experiment: N((-5, 5), 10 I), N = 100 (math.md §4). */
+/** The paper's 2-D experiment: N((-5, 5), 10 I), N = 100 (docs/math.md §4). */
 export const PAPER_GAUSSIAN: GaussianSpec = { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0 };
 
 export interface SyntheticSplit {

@@ -1,5 +1,5 @@
 /**
- * Audits of generated samples against a training split (issue 5, math.md §5).
+ * Audits of generated samples against a training split (issue 5, docs/math.md §5).
  *
  * `audit.start` is a job: load the samples (a folder of images, an .npz such as guided-diffusion's
  * arr_0, an .npy, or a ScoreScope run), find each one's k nearest training images (exact L2 on
@@ -74,7 +74,7 @@ export const AuditSummary = z.object({
 });
 export type AuditSummary = z.infer<typeof AuditSummary>;
 
-/** The metrics of metrics.json (electron/engine/metrics/audit.ts AuditReport, without perSample). */
+/** The metrics of metrics.json (electron/science/metrics/audit.ts AuditReport, without perSample). */
 export const AuditMetricsInfo = z.looseObject({
   count: z.number().int(),
   dim: z.number().int(),

@@ -34,7 +34,7 @@ export const Status = z.object({
 });
 export type Status = z.infer<typeof Status>;
 
-/** The core of the paper's 2-D experiment (math.md §3-4): EM with the empirical optimal score. */
+/** The core of the paper's 2-D experiment (docs/math.md §3-4): EM with the empirical optimal score. */
 export const Gaussian2dDemoRequest = z
   .object({
     nTrain: z.number().int().min(2).max(10_000).default(100),

@@ -1,7 +1,7 @@
 /**
  * Sampling runs, the paper's experiments and the runs store (issue 4).
  *
- * Early stopping is ONE control seen two ways (math.md §3): delta, or the KDE bandwidth
+ * Early stopping is ONE control seen two ways (docs/math.md §3): delta, or the KDE bandwidth
  * h = sqrt(1 - e^{-2 delta}); a request gives one of them (or neither: delta = 0.001), never both.
  * Every run is an engine job that ends in a folder <workspace>/runs/<id> (run.json + files); the
  * job's result is small (run id, headline numbers, 2-D points), images travel as resources.
@@ -17,8 +17,8 @@ const Steps = z.number().int().min(1).max(100_000);
 /**
  * Which score drives the reverse process: the empirical optimal score s_N, the exact score of a
  * Gaussian fitted to the data, a network trained in-app by denoising score matching (`model`),
- * s_N smoothed over Gaussian perturbations of x (math.md §6, Scarvelis et al.; `smoothing`), or
- * the local patch score machine on images (math.md §6, Kamb & Ganguli's LS; `patch`).
+ * s_N smoothed over Gaussian perturbations of x (docs/math.md §6, Scarvelis et al.; `smoothing`), or
+ * the local patch score machine on images (docs/math.md §6, Kamb & Ganguli's LS; `patch`).
  */
 export const scoreChoices = ['empirical', 'gaussian', 'learned', 'smoothed', 'local'] as const;
 export type ScoreChoice = (typeof scoreChoices)[number];
@@ -28,7 +28,7 @@ export const DEFAULT_SMOOTHING_DRAWS = 8;
 
 /**
  * Score "local": the side k of the k x k patches when a request gives none: the odd number nearest
- * a third of the shorter image side (11 for 32 x 32; why: electron/engine/runs/score-choice.ts).
+ * a third of the shorter image side (11 for 32 x 32; why: electron/jobs/runs/score-choice.ts).
  */
 export function defaultLocalPatch(itemShape: readonly number[]): number {
   const side = Math.min(itemShape[0] ?? 1, itemShape[1] ?? 1);
@@ -141,7 +141,7 @@ export const TRAIN_SCORE_DEFAULTS = { steps: 3000, batch: 256, width: 128, depth
 
 /**
  * Trains an MLP noise predictor eps_theta(x, t) on a vector dataset by denoising score matching
- * (electron/engine/training/train-score.ts); the run (kind 'train-score') holds weights.npz.
+ * (electron/science/training/train-score.ts); the run (kind 'train-score') holds weights.npz.
  */
 export const TrainScoreRequest = z
   .object({
@@ -186,7 +186,7 @@ export const TrainScoreResult = z.object({
 });
 export type TrainScoreResult = z.infer<typeof TrainScoreResult>;
 
-/** Headline memorisation numbers (math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour distances. */
+/** Headline memorisation numbers (docs/math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour distances. */
 export const MemorisationNumbers = z.object({
   memorisedFraction: z.number(),
   medianNearestDistance: z.number(),
@@ -200,7 +200,7 @@ const Pair = z.tuple([z.number(), z.number()]);
 /**
  * The density the run's sampler targets, on a regular grid over the 2-D view (engine-computed; the
  * renderer only draws it). For the empirical score stopped at delta this is the KDE p_delta^N
- * (math.md §3) in the coordinates the samples are shown in: a mixture of isotropic Gaussians of
+ * (docs/math.md §3) in the coordinates the samples are shown in: a mixture of isotropic Gaussians of
  * standard deviation `kernelStd` around the (projected) training points. For data of dimension
  * > 2 it is the exact marginal over coordinates 0 and 1 (the mixture is isotropic).
  * Cell (i, j) covers [x0 + i dx, x0 + (i+1) dx] x [y0 + j dy, y0 + (j+1) dy] with

@@ -5,7 +5,7 @@
 import { parseArgs, Flags } from './cli-args';
 import { createService, type Service } from './service';
 import { resolveWorkspace } from '../workspace/paths';
-import { parseBackendName } from '../engine/backend';
+import { parseBackendName } from '../science/backend';
 import { commands, type CommandContext } from './cli-commands';
 
 const BOOLEANS = new Set(['json', 'help', 'version', 'open', 'force', 'yes']);

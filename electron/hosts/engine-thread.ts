@@ -13,7 +13,7 @@ export function engineWorkerEntry(): { file: string; execArgv: string[] } {
     const built = join(dir, 'engine-worker.js');
     if (existsSync(built)) return { file: built, execArgv: [] };
   }
-  const source = join(here, '..', 'engine', 'worker.ts');
+  const source = join(here, '..', 'jobs', 'worker.ts');
   if (existsSync(source)) return { file: source, execArgv: [] };
   throw new Error(`engine worker not found near ${here}: run \`npm run build\``);
 }

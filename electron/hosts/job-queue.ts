@@ -5,8 +5,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import type { BackendInfo, BackendName } from '../engine/backend';
-import type { FromWorker, ToWorker } from '../engine/worker-protocol';
+import type { BackendInfo, BackendName } from '../science/backend';
+import type { FromWorker, ToWorker } from '../jobs/worker-protocol';
 import type { JobEvent, JobInfo } from '../contract';
 import { startEngineThread } from './engine-thread';
 

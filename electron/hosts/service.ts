@@ -10,7 +10,7 @@ import {
   ApiError, calls, isCallName, parseRequest,
   type CallName, type CallResponse, type Calls, type JobEvent, type Status,
 } from '../contract';
-import type { BackendName } from '../engine/backend';
+import type { BackendName } from '../science/backend';
 import { JobQueue } from './job-queue';
 import pkg from '../../package.json';
 import type { HandlerContext, HandlerTable } from './handlers/types';

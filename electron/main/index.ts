@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiError, ipcChannels } from '../contract';
 import { createService, type Service } from '../hosts/service';
 import { resolveWorkspace } from '../workspace/paths';
-import { parseBackendName } from '../engine/backend';
+import { parseBackendName } from '../science/backend';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 app.setName('ScoreScope');

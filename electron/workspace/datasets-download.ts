@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CIFAR10_DOWNLOADS, downloadFile } from '../../native-data';
-import type { JobContext } from '../engine/jobs';
+import type { JobContext } from '../science/job-context';
 import { importDataset, type ImportResult } from './datasets';
 
 export interface DownloadDatasetOptions {

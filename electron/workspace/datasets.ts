@@ -30,7 +30,7 @@ import {
   type SourceInfo,
   type SyntheticSpec,
 } from '../../native-data';
-import { JobCancelled, type JobContext } from '../engine/jobs';
+import { JobCancelled, type JobContext } from '../science/job-context';
 import { removeDirAtomic, withTempDir, writeFileAtomic } from './atomic';
 import { MANIFEST_FILE, MANIFEST_VERSION, parseManifest, type DatasetManifest, type SplitManifest } from './dataset-manifest';
 import { SplitWriter } from './dataset-writer';

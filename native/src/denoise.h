@@ -1,4 +1,4 @@
-// The ideal denoiser of the empirical optimal score (math.md §3) on the packed reference:
+// The ideal denoiser of the empirical optimal score (docs/math.md §3) on the packed reference:
 //   ybar_b = sum_i w_bi y_i,  w_b = softmax_i(alpha q_b . ytilde_i - beta ||ytilde_i||^2),
 // q_b = x_b - m mean, ytilde_i = y_i - mean (the packed rows), alpha = m / s2, beta = m^2 / (2 s2)
 // (the ||q_b||^2 term of -||q_b - m ytilde_i||^2 / (2 s2) cancels in the softmax).

@@ -1,6 +1,6 @@
 /**
  * `scorescope sample --score local` in-process through the CLI's main(argv), on the CIFAR-10 mini
- * archive (300 training images): from the same seed, the local patch score machine (math.md §6,
+ * archive (300 training images): from the same seed, the local patch score machine (docs/math.md §6,
  * Kamb & Ganguli's LS) makes patch mosaics far from every training image where s_N copies;
  * run.json records the patch (given, or the default: a third of the image side); the refusals.
  */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/hosts/service';
 import { synthDataset } from '../../electron/workspace/datasets';
-import { ou } from '../../electron/engine/forward-process';
+import { ou } from '../../electron/science/forward-process';
 import type { SampleRunResult } from '../../electron/contract';
 
 let service: Service;

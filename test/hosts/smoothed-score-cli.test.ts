@@ -1,7 +1,7 @@
 /**
  * `scorescope sample --score smoothed` in-process through the CLI's main(argv), on the paper's 2-D
  * set (N = 100 from N((-5, 5), 10 I)): from the same seed, the smoothed closed-form score
- * (math.md §6) memorises clearly less than s_N and its samples lie farther from the training
+ * (docs/math.md §6) memorises clearly less than s_N and its samples lie farther from the training
  * points; run.json records sigma (given or the default spacing) and M; the refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

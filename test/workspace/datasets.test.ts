@@ -7,7 +7,7 @@ import { CIFAR10_CLASSES, DataError, PAPER_GAUSSIAN, encodeNpyHeader, readNpyFil
 import {
   DatasetStoreError, importDataset, listDatasets, loadSplit, readItems, removeDataset, renameDataset, showDataset, synthDataset,
 } from '../../electron/workspace/datasets';
-import { JobCancelled, type JobContext } from '../../electron/engine/jobs';
+import { JobCancelled, type JobContext } from '../../electron/science/job-context';
 import { MINI, cifarRecords, pickleCifarBatch, pngImage, referenceNhwc, tempDir } from '../native-data/fixtures';
 
 let dir = '';

@@ -6,8 +6,8 @@
 import { basename } from 'node:path';
 import { ApiError, type auditCalls } from '../../contract';
 import { listRuns } from '../../workspace/runs';
-import { AuditNotFound, loadAudit, summaryAt } from '../../workspace/exports/audit-data';
-import { writeAuditExports } from '../../workspace/exports/audit-exports';
+import { AuditNotFound, loadAudit, summaryAt } from '../../jobs/exports/audit-data';
+import { writeAuditExports } from '../../jobs/exports/audit-exports';
 import type { HandlerTable } from './types';
 
 async function audit<T>(fn: () => Promise<T>): Promise<T> {

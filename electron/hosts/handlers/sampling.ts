@@ -12,8 +12,8 @@ import {
 } from '../../contract';
 import { listDatasets, parseDatasetRef, showDataset, DatasetStoreError, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
-import { resolveEarlyStop } from '../../engine/runs/early-stopping';
-import { checkModelFits, readModelRun } from '../../engine/training/model-run';
+import { resolveEarlyStop } from '../../contract/early-stopping';
+import { checkModelFits, readModelRun } from '../../workspace/model-run';
 import type { HandlerTable } from './types';
 
 /** Neighbour rows returned by runs.show (the file keeps all of them). */

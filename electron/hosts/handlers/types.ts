@@ -6,7 +6,7 @@ import type { JobQueue } from '../job-queue';
 export interface HandlerContext {
   workspace: string;
   jobs: JobQueue;
-  /** Queue an engine task (electron/engine/tasks) and answer with its id. */
+  /** Queue an engine task (electron/jobs/tasks) and answer with its id. */
   startJob(kind: string, title: string, params: unknown): JobStarted;
 }
 

@@ -18,9 +18,9 @@
  */
 import { auditExportKinds, type AuditExportKind } from '../../contract/audit';
 import { isRunId } from '../../workspace/runs';
-import { auditSamples, loadAudit } from '../../workspace/exports/audit-data';
-import { auditExport } from '../../workspace/exports/audit-exports';
-import { differenceRaster, rowsRaster, sampleRaster } from '../../workspace/exports/audit-images';
+import { auditSamples, loadAudit } from '../../jobs/exports/audit-data';
+import { auditExport } from '../../jobs/exports/audit-exports';
+import { differenceRaster, rowsRaster, sampleRaster } from '../../jobs/exports/audit-images';
 import { cellOf, encodePng, tileItems } from '../../workspace/image-tiles';
 import { LruCache } from './lru';
 import { intParam } from './query';

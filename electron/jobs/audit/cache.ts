@@ -1,0 +1,84 @@
+/**
+ * Pieces of an audit that depend on the data and not on the samples, cached next to the dataset:
+ *   <ws>/datasets/<name>/cache/audit-radii-<split>-k<k>-n<max>-s<seed>.json
+ *       training radii for precision/recall (a [S x S] search on S <= 10 000 training images)
+ *   <ws>/datasets/<name>/cache/audit-heldout-<split>-<testDataset>-<testSplit>-n<max>-s<seed>.json
+ *       distances of held-out test images to their nearest training image
+ * Each file holds the key it was computed for (dataset SHA-256s, splits, sizes, parameters); a
+ * file whose key differs (the dataset was replaced under the same name) is ignored and rewritten.
+ * Writes are atomic (temporary name + rename), so a crash never leaves half a cache file.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { datasetsDir } from '../../workspace/datasets';
+import { writeFileAtomic } from '../../workspace/atomic';
+import type { HeldOutDistances, TrainingRadii } from '../../science/metrics';
+
+export interface CacheKey {
+  kind: 'radii' | 'held-out';
+  trainSha256: string;
+  trainSplit: string;
+  trainCount: number;
+  dim: number;
+  testDataset?: string;
+  testSha256?: string;
+  testSplit?: string;
+  testCount?: number;
+  params: Record<string, number>;
+}
+
+export type CacheState = 'cached' | 'computed' | 'stale' | 'unused';
+
+interface CacheFile<T> {
+  version: 1;
+  key: CacheKey;
+  created: string;
+  value: T;
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+export function cacheFile(workspace: string, dataset: string, key: CacheKey): string {
+  const p = key.params;
+  const name =
+    key.kind === 'radii'
+      ? `audit-radii-${safe(key.trainSplit)}-k${p['k']}-n${p['maxPoints']}-s${p['seed']}.json`
+      : `audit-heldout-${safe(key.trainSplit)}-${safe(key.testDataset ?? '')}-${safe(key.testSplit ?? '')}-n${p['maxPoints']}-s${p['seed']}.json`;
+  return join(datasetsDir(workspace), dataset, 'cache', name);
+}
+
+/** JSON with sorted keys, so key order never makes two equal keys differ. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const sameKey = (a: CacheKey, b: CacheKey) => canonical(a) === canonical(b);
+
+/** The cached value for `key`, or why there is none ('unused': no file; 'stale': another key). */
+export async function readCache<T>(file: string, key: CacheKey): Promise<{ value: T | null; state: 'cached' | 'stale' | 'unused' }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { value: null, state: 'unused' };
+  }
+  try {
+    const f = JSON.parse(text) as CacheFile<T>;
+    if (f.version !== 1 || !f.key || !sameKey(f.key, key)) return { value: null, state: 'stale' };
+    return { value: f.value, state: 'cached' };
+  } catch {
+    return { value: null, state: 'stale' };
+  }
+}
+
+export async function writeCache<T>(file: string, key: CacheKey, value: T): Promise<void> {
+  const content: CacheFile<T> = { version: 1, key, created: new Date().toISOString(), value };
+  await writeFileAtomic(file, JSON.stringify(content));
+}
+
+export type { HeldOutDistances, TrainingRadii };

@@ -1,0 +1,31 @@
+/**
+ * Engine jobs of the sampling feature: sampling runs, the paper's experiments, and training score
+ * networks. Each parses its parameters with the contract schema (handlers send
+ * `{...request, workspace}`) and hands over to electron/jobs/runs, which computes, then writes
+ * the run folder.
+ */
+import {
+  Cifar10ExperimentRequest, DeltaSweepRequest, Gaussian2dExperimentRequest, LearnedVsEmpiricalRequest, SampleRequest, ScoreErrorRequest,
+  TrainScoreRequest, samplingJobKinds as samplingKinds,
+} from '../../contract/sampling';
+import { runSample } from '../runs/sample-run';
+import { runGaussian2dExperiment } from '../runs/gaussian2d-run';
+import { runScoreErrorExperiment } from '../runs/score-error-run';
+import { runDeltaSweepExperiment } from '../runs/delta-sweep-run';
+import { runCifar10Experiment } from '../runs/cifar10-run';
+import { runTrainScore } from '../runs/train-score-run';
+import { runLearnedVsEmpiricalExperiment } from '../runs/learned-vs-empirical-run';
+import { workspaceTask as task, type Task } from './types';
+
+export const samplingTasks: Record<string, Task> = {
+  [samplingKinds.sample]: task(SampleRequest, runSample),
+  [samplingKinds.gaussian2d]: task(Gaussian2dExperimentRequest, runGaussian2dExperiment),
+  [samplingKinds.scoreError]: task(ScoreErrorRequest, runScoreErrorExperiment),
+  [samplingKinds.deltaSweep]: task(DeltaSweepRequest, runDeltaSweepExperiment),
+  [samplingKinds.cifar10]: task(Cifar10ExperimentRequest, (ws, req, ctx) => {
+    if (!req.data) throw new Error('experiment cifar10: no dataset given (the host picks the workspace\'s CIFAR-10 dataset)');
+    return runCifar10Experiment(ws, { ...req, data: req.data }, ctx);
+  }),
+  [samplingKinds.trainScore]: task(TrainScoreRequest, runTrainScore),
+  [samplingKinds.learnedVsEmpirical]: task(LearnedVsEmpiricalRequest, runLearnedVsEmpiricalExperiment),
+};
