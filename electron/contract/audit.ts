@@ -1,5 +1,5 @@
 /**
- * Audits of generated samples against a training split (issue 5, docs/math.md §5).
+ * Audits of generated samples against a training split (docs/math.md §5).
  *
  * `audit.start` is a job: load the samples (a folder of images, an .npz such as guided-diffusion's
  * arr_0, an .npy, or a ScoreScope run), find each one's k nearest training images (exact L2 on

@@ -1,5 +1,5 @@
 /**
- * Datasets: probe, import, list, show, remove, rename, synthesise, download (issue 3).
+ * Datasets: probe, import, list, show, remove, rename, synthesise, download.
  * A dataset is referred to elsewhere as `name` or `name:split` (DatasetRef; default split train).
  */
 import { z } from 'zod';

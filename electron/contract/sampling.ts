@@ -1,5 +1,5 @@
 /**
- * Sampling runs, the paper's experiments and the runs store (issue 4).
+ * Sampling runs, the paper's experiments and the runs store.
  *
  * Early stopping is ONE control seen two ways (docs/math.md §3): delta, or the KDE bandwidth
  * h = sqrt(1 - e^{-2 delta}); a request gives one of them (or neither: delta = 0.001), never both.

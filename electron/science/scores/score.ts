@@ -1,6 +1,7 @@
 /**
  * A score s(t, x) ~ grad_x log p_t(x) of the OU forward process (docs/math.md §1), on a batch [B, D].
- * Implementations: empirical (KDE, docs/math.md §3), gaussian (closed form), and later networks.
+ * Implementations: empirical (KDE, docs/math.md §3), gaussian (closed form), learned (a trained network),
+ * smoothed and local patch (docs/math.md §6).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
