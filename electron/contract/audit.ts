@@ -129,7 +129,10 @@ export const AuditSplitInfo = z.object({
   ref: z.string(),
   dataset: z.string(),
   split: z.string(),
-  sha256: z.string(),
+  /** sha256 of this split's stored array file (<split>.npy): differs between train and test; null in audits made before it was recorded. */
+  splitSha256: z.string().nullable(),
+  /** sha256 of the dataset's source archive (or folder listing, or synthetic spec): the same for every split of a dataset. */
+  sourceSha256: z.string(),
   count: z.number().int(),
   itemShape: z.array(z.number().int()),
   classes: z.array(z.string()).nullable(),

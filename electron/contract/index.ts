@@ -3,7 +3,7 @@
  * host (Electron IPC, browser host, CLI). One table; hosts only route.
  */
 import { z } from 'zod';
-import { JobId, JobInfo, JobStarted, JobState } from './jobs';
+import { JobId, JobInfo, JobState } from './jobs';
 import { datasetCalls } from './datasets';
 import { samplingCalls } from './sampling';
 import { auditCalls } from './audit';
@@ -13,8 +13,8 @@ export * from './datasets';
 export * from './sampling';
 export * from './audit';
 export * from './number-list';
-
-const finite = () => z.number().finite();
+export * from './experiments';
+export * from './presets';
 
 export const BackendStatus = z.object({
   name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
@@ -34,30 +34,6 @@ export const Status = z.object({
 });
 export type Status = z.infer<typeof Status>;
 
-/** The core of the paper's 2-D experiment (docs/math.md §3-4): EM with the empirical optimal score. */
-export const Gaussian2dDemoRequest = z
-  .object({
-    nTrain: z.number().int().min(2).max(10_000).default(100),
-    nSamples: z.number().int().min(1).max(100_000).default(1000),
-    mean: z.tuple([finite(), finite()]).default([-5, 5]),
-    variance: finite().positive().default(10),
-    T: finite().positive().max(50).default(5),
-    steps: z.number().int().min(1).max(100_000).default(1000),
-    delta: finite().positive().default(0.001),
-    seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(0),
-  })
-  .refine((r) => r.delta < r.T, { message: 'delta must be below T', path: ['delta'] });
-export type Gaussian2dDemoRequest = z.infer<typeof Gaussian2dDemoRequest>;
-
-export const Gaussian2dDemoResult = z.object({
-  train: z.array(z.tuple([z.number(), z.number()])),
-  samples: z.array(z.tuple([z.number(), z.number()])),
-  params: z.record(z.string(), z.unknown()),
-  backend: z.string(),
-  seconds: z.number(),
-});
-export type Gaussian2dDemoResult = z.infer<typeof Gaussian2dDemoResult>;
-
 export const Empty = z.object({}).strict().default({});
 
 /** Calls of the shell itself; each feature adds its own table in its own module. */
@@ -66,7 +42,6 @@ export const coreCalls = {
   'jobs.list': { request: Empty, response: z.object({ jobs: z.array(JobInfo) }) },
   'jobs.cancel': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState }) },
   'jobs.result': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState, result: z.unknown() }) },
-  'demo.gaussian2d': { request: Gaussian2dDemoRequest, response: JobStarted },
 } as const;
 
 export const calls = {

@@ -9,6 +9,10 @@
 import { z } from 'zod';
 import { JobStarted } from './jobs';
 import { DatasetRef } from './datasets';
+import { Delta, EDM_MAX_T, Horizon, earlyStopFields, withEarlyStop } from './early-stopping';
+import { experiments } from './experiments';
+
+export { DEFAULT_DELTA } from './early-stopping';
 
 const finite = () => z.number().finite();
 const Seed = z.number().int().nonnegative().max(2 ** 31 - 1);
@@ -36,81 +40,93 @@ export function defaultLocalPatch(itemShape: readonly number[]): number {
 }
 
 /**
+ * The one id of each sampler, in requests, run.json, the CLI and the engine (docs/math.md §2-4):
  * sde: reverse-SDE Euler–Maruyama; ei: exponential integrator; ode: probability-flow Euler;
  * heun: probability-flow Heun; edm: EDM Heun in noise level; kde: the KDE p_delta^N drawn
  * directly; cifar-kde: the paper's pixel-space KDE with Scott's bandwidth (images only).
  */
 export const samplerChoices = ['sde', 'ei', 'ode', 'heun', 'edm', 'kde', 'cifar-kde'] as const;
 export type SamplerChoice = (typeof samplerChoices)[number];
+/** Samplers that step an OU-time grid with a score (the delta sweep and learned-vs-empirical use these). */
+export const ouSamplerChoices = ['sde', 'ei', 'ode', 'heun'] as const;
+export type OuSamplerChoice = (typeof ouSamplerChoices)[number];
+/** Samplers of the engine's `sample` (cifar-kde works on stored pixels, apart). */
+export type EngineSamplerChoice = Exclude<SamplerChoice, 'cifar-kde'>;
 
+/** Time grids from T down to delta: uniform, geometric (log-spaced), edm (Karras levels, rho 7, as OU times). */
 export const gridChoices = ['uniform', 'geometric', 'edm'] as const;
 export type GridChoice = (typeof gridChoices)[number];
-
-/** delta when a request gives neither delta nor bandwidth. */
-export const DEFAULT_DELTA = 0.001;
 
 const RUN_ID_RE = /^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}-[0-9a-f]{6}$/;
 export const RunId = z.string().regex(RUN_ID_RE, 'run id: expected the form 20260102-030405-<kind>-<6 hex digits> (see `scorescope runs list`)');
 
-const oneControl = (r: { delta?: number | undefined; bandwidth?: number | undefined }) => r.delta === undefined || r.bandwidth === undefined;
-const ONE_CONTROL = {
-  message: 'give delta or bandwidth, not both: they are one control (h = sqrt(1 - e^{-2 delta}))',
-  path: ['bandwidth'],
-};
+/**
+ * Refinement options for a refusal whose message names request fields. `mentions` lists them as
+ * written in the message ("field", or "field=value" for the words `field "value"`), so a host can
+ * print its own names for them (the CLI: `--flag`, `--flag value`).
+ */
+export function refusal(field: string, message: string, mentions: string[] = []) {
+  return { message, path: [field], ...(mentions.length ? { params: { mentions } } : {}) };
+}
 
-export const SampleRequest = z
+/** A workspace dataset a request reads. */
+const TrainingDataRef = DatasetRef.describe('a dataset of the workspace, "name" or "name:split" (see `scorescope datasets list`)');
+
+export const SampleRequest = withEarlyStop(z
   .object({
     /** Training data, "name" or "name:split". */
-    data: DatasetRef,
+    data: TrainingDataRef,
     /** Use the first N items of the split (default: all). */
-    subset: z.number().int().min(2).max(10_000_000).optional(),
-    score: z.enum(scoreChoices).default('empirical'),
+    subset: z.number().int().min(2).max(10_000_000).optional().describe('use the first N items of the split (default all)'),
+    score: z.enum(scoreChoices).default('empirical').describe('the score that drives the sampler'),
     /** Score "learned": the train-score run whose network drives the sampler. */
-    model: RunId.optional(),
+    model: RunId.optional().describe('score learned: the train-score run whose network samples'),
     /**
      * Score "smoothed": sigma of the Gaussian perturbations of x, data units (model units for
      * images); default the median nearest-neighbour spacing of the training items.
      */
-    smoothing: finite().positive('smoothing must be positive: the standard deviation sigma of the perturbations, data units').optional(),
+    smoothing: finite().positive('smoothing must be positive: the standard deviation sigma of the perturbations, data units').optional()
+      .describe('score smoothed: sigma of the perturbations, data units (default the median nearest-neighbour spacing)'),
     /** Score "smoothed": perturbations per evaluation M, even (antithetic pairs eps, -eps); default 8. */
-    smoothingDraws: z.number().int().min(2, 'smoothingDraws must be at least 2 (one antithetic pair)').max(4096).optional(),
+    smoothingDraws: z.number().int().min(2, 'smoothingDraws must be at least 2 (one antithetic pair)').max(4096).optional()
+      .describe('score smoothed: perturbations per evaluation, even (default 8)'),
     /**
      * Score "local" (images only): the side k of the square patches each pixel is matched on, odd,
      * at most 2 max(H, W) - 1 (which covers the whole image from every pixel: s_N); default about a
      * third of the image side (defaultLocalPatch: 11 for 32 x 32).
      */
-    patch: z.number().int().min(1, 'patch must be at least 1').max(255).optional(),
+    patch: z.number().int().min(1, 'patch must be at least 1').max(255).optional()
+      .describe('score local (images): patch side k, odd (default about a third of the image side)'),
     sampler: z.enum(samplerChoices).default('sde'),
-    /** Early-stopping time (OU samplers, kde; edm stops at sigma(delta)). */
-    delta: finite().positive().optional(),
-    /** The same control as a KDE bandwidth in (0, 1). */
-    bandwidth: finite().positive().lt(1, 'bandwidth must be below 1 (h = sqrt(1 - e^{-2 delta}) < 1)').optional(),
+    /** Early stopping, delta or bandwidth (OU samplers, kde; edm stops at sigma(delta)); resolved by withEarlyStop. */
+    ...earlyStopFields,
     /** cifar-kde: multiplies Scott's covariance (the paper used 0.1 .. 100). */
-    factor: finite().positive().max(1e6).default(1),
-    T: finite().positive().max(50).default(5),
+    factor: finite().positive().max(1e6).default(1).describe("cifar-kde: multiplies Scott's covariance"),
+    T: Horizon.default(5).describe('horizon of the reverse process'),
     steps: Steps.default(100),
-    grid: z.enum(gridChoices).default('geometric'),
-    n: z.number().int().min(1).max(50_000).default(64),
+    grid: z.enum(gridChoices).default('geometric').describe('OU-time grid from T down to delta'),
+    n: z.number().int().min(1).max(50_000).default(64).describe('samples'),
     /** Seed of the initial noise (and KDE picks): the same seed gives the same starting points. */
-    seed: Seed.default(0),
+    seed: Seed.default(0).describe('seed of the initial noise'),
     /** Seed of the per-step noise; default `seed`. */
-    samplerSeed: Seed.optional(),
+    samplerSeed: Seed.optional().describe('seed of the per-step noise (default --seed)'),
   })
   .strict()
-  .refine(oneControl, ONE_CONTROL)
-  .refine((r) => r.delta === undefined || r.delta < r.T, { message: 'delta must be below T', path: ['delta'] })
+  .refine((r) => r.sampler !== 'edm' || r.T <= EDM_MAX_T, refusal('T',
+    `sampler "edm" starts at noise level sigma(T) = sqrt(e^{2T} - 1): T must be at most ${EDM_MAX_T} (sigma 4.9e8); beyond it float32 loses the data under the noise`,
+    ['sampler=edm']))
   .refine((r) => r.score === 'empirical' || (r.sampler !== 'kde' && r.sampler !== 'cifar-kde'), {
     message: 'the kde samplers draw from the training set directly: use score "empirical" with them',
     path: ['score'],
   })
-  .refine((r) => r.score !== 'learned' || r.model !== undefined, {
-    message: 'score "learned" needs model: the id of a train-score run (see `scorescope runs list --kind train-score`, or train one with `scorescope train-score`)',
-    path: ['model'],
-  })
-  .refine((r) => r.model === undefined || r.score === 'learned', { message: 'model is only used with score "learned"', path: ['model'] })
-  .refine((r) => r.smoothing === undefined || r.score === 'smoothed', { message: 'smoothing is only used with score "smoothed"', path: ['smoothing'] })
-  .refine((r) => r.smoothingDraws === undefined || r.score === 'smoothed', { message: 'smoothingDraws is only used with score "smoothed"', path: ['smoothingDraws'] })
-  .refine((r) => r.patch === undefined || r.score === 'local', { message: 'patch is only used with score "local"', path: ['patch'] })
+  .refine((r) => r.score !== 'learned' || r.model !== undefined, refusal('model',
+    'score "learned" needs model <run id> of a train-score run (see `scorescope runs list --kind train-score`, or train one with `scorescope train-score --data NAME`)',
+    ['score=learned', 'model']))
+  .refine((r) => r.model === undefined || r.score === 'learned', refusal('model', 'model is only used with score "learned"', ['model', 'score=learned']))
+  .refine((r) => r.smoothing === undefined || r.score === 'smoothed', refusal('smoothing', 'smoothing is only used with score "smoothed"', ['smoothing', 'score=smoothed']))
+  .refine((r) => r.smoothingDraws === undefined || r.score === 'smoothed',
+    refusal('smoothingDraws', 'smoothingDraws is only used with score "smoothed"', ['smoothingDraws', 'score=smoothed']))
+  .refine((r) => r.patch === undefined || r.score === 'local', refusal('patch', 'patch is only used with score "local"', ['patch', 'score=local']))
   .refine((r) => r.patch === undefined || r.patch % 2 === 1, {
     message: 'patch must be odd: the k x k patch is centred on its pixel',
     path: ['patch'],
@@ -118,7 +134,8 @@ export const SampleRequest = z
   .refine((r) => r.smoothingDraws === undefined || r.smoothingDraws % 2 === 0, {
     message: 'smoothingDraws must be even: the perturbations come in antithetic pairs (eps, -eps)',
     path: ['smoothingDraws'],
-  });
+  }));
+/** A parsed sample request: early stopping resolved (delta, bandwidth, earlyStopGiven). */
 export type SampleRequest = z.infer<typeof SampleRequest>;
 
 /** Largest data dimension a learned score is trained on (vector data; images would need conv nets). */
@@ -146,7 +163,7 @@ export const TRAIN_SCORE_DEFAULTS = { steps: 3000, batch: 256, width: 128, depth
 export const TrainScoreRequest = z
   .object({
     /** Vector training data (D <= 64), "name" or "name:split". */
-    data: DatasetRef,
+    data: TrainingDataRef,
     subset: z.number().int().min(2).max(10_000_000).optional(),
     /** Adam steps (about 5 ms each for width 128, batch 256 on the wasm backend: bench/learned.bench.ts). */
     steps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps),
@@ -156,7 +173,7 @@ export const TrainScoreRequest = z
     /** Peak learning rate; cosine decay to lr / 20. */
     lr: finite().positive().max(1).default(TRAIN_SCORE_DEFAULTS.lr),
     /** Training times are log-uniform on [tMin, T]. */
-    T: finite().positive().max(50).default(TRAIN_SCORE_DEFAULTS.T),
+    T: Horizon.default(TRAIN_SCORE_DEFAULTS.T),
     tMin: finite().positive().default(TRAIN_SCORE_DEFAULTS.tMin),
     seed: Seed.default(0),
   })
@@ -186,9 +203,12 @@ export const TrainScoreResult = z.object({
 });
 export type TrainScoreResult = z.infer<typeof TrainScoreResult>;
 
-/** Headline memorisation numbers (docs/math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour distances. */
+/**
+ * Headline memorisation numbers (docs/math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour
+ * distances (images: L2 on pixels scaled to [0, 1], as the audit; vectors: data units).
+ */
 export const MemorisationNumbers = z.object({
-  memorisedFraction: z.number(),
+  memorizedFraction: z.number(),
   medianNearestDistance: z.number(),
   meanNearestDistance: z.number(),
   distinctNearest: z.number().int(),
@@ -251,6 +271,8 @@ export const SampleRunResult = z.object({
   delta: z.number().nullable(),
   bandwidth: z.number().nullable(),
   summary: MemorisationNumbers,
+  /** The unit of the summary's distances: "L2 on pixels scaled to [0, 1]" (images, as the audit) or "data units". */
+  distanceUnits: z.string(),
   timings: z.record(z.string(), z.number()),
   /** Vector data only (null for images: use the run's sheet resources). */
   points: RunPoints.nullable(),
@@ -265,13 +287,13 @@ export type SampleRunResult = z.infer<typeof SampleRunResult>;
 
 export const Gaussian2dExperimentRequest = z
   .object({
-    nTrain: z.number().int().min(2).max(10_000).default(100),
-    nSamples: z.number().int().min(1).max(100_000).default(1000),
+    nTrain: z.number().int().min(2).max(10_000).default(100).describe('training points'),
+    nSamples: z.number().int().min(1).max(100_000).default(1000).describe('samples'),
     /** The paper: T = 5, h = 0.0005, so 10 000 steps. */
     steps: Steps.default(10_000),
-    T: finite().positive().max(50).default(5),
-    /** Early stopping (0: the last step lands on t = 0). */
-    delta: finite().nonnegative().default(0),
+    T: Horizon.default(5),
+    /** Early stopping (0, the paper's setting: the last step lands on t = 0; else at least MIN_DELTA). */
+    delta: z.union([z.literal(0), Delta]).default(0),
     sampler: z.enum(['sde', 'ei']).default('sde'),
     seed: Seed.default(0),
   })
@@ -282,11 +304,12 @@ export type Gaussian2dExperimentRequest = z.infer<typeof Gaussian2dExperimentReq
 export const ScoreErrorRequest = z
   .object({
     /** Training-set sizes (the paper: 100, 200, ..., 2000). */
-    Ns: z.array(z.number().int().min(2).max(100_000)).min(2).max(200).default(Array.from({ length: 20 }, (_, i) => 100 * (i + 1))),
-    sets: z.number().int().min(1).max(100).default(10),
-    T: finite().positive().max(50).default(5),
-    h: finite().positive().default(0.02),
-    samplesPerTime: z.number().int().min(1).max(100_000).default(1000),
+    Ns: z.array(z.number().int().min(2).max(100_000)).min(2).max(200).default(Array.from({ length: 20 }, (_, i) => 100 * (i + 1)))
+      .describe('training-set sizes'),
+    sets: z.number().int().min(1).max(100).default(10).describe('training sets per size'),
+    T: Horizon.default(5),
+    h: finite().positive().default(0.02).describe('spacing of the times t at which the error is measured'),
+    samplesPerTime: z.number().int().min(1).max(100_000).default(1000).describe('x ~ p_t draws per time'),
     seed: Seed.default(0),
   })
   .strict()
@@ -300,15 +323,15 @@ export const DeltaSweepRequest = z
     /** Training data; default the paper's 2-D Gaussian training set (N = 100 from N((-5, 5), 10 I)). */
     data: DatasetRef.optional(),
     subset: z.number().int().min(2).max(10_000_000).optional(),
-    deltas: z.array(finite().positive()).min(1).max(50).default(DEFAULT_SWEEP_DELTAS),
+    deltas: z.array(Delta).min(1).max(50).default(DEFAULT_SWEEP_DELTAS).describe('early-stopping times, comma-separated'),
     n: z.number().int().min(1).max(50_000).default(200),
     steps: Steps.default(100),
     grid: z.enum(gridChoices).default('geometric'),
-    T: finite().positive().max(50).default(5),
-    sampler: z.enum(['sde', 'ei', 'ode', 'heun']).default('sde'),
+    T: Horizon.default(5),
+    sampler: z.enum(ouSamplerChoices).default('sde'),
     seed: Seed.default(0),
     /** Monte Carlo draws for the KDE's mutual information at each delta (0 skips it). */
-    miDraws: z.number().int().min(0).max(100_000).default(256),
+    miDraws: z.number().int().min(0).max(100_000).default(256).describe("Monte Carlo draws for the KDE's mutual information (0 skips it)"),
   })
   .strict()
   .refine((r) => r.deltas.every((d) => d < r.T), { message: 'every delta must be below T', path: ['deltas'] });
@@ -319,24 +342,23 @@ export type DeltaSweepRequest = z.infer<typeof DeltaSweepRequest>;
  * optimal score s_N, on the same training set, sampled from the SAME initial noise (same sampler,
  * steps, delta). Default data: the paper's 2-D set (N = 100 from N((-5, 5), 10 I)).
  */
-export const LearnedVsEmpiricalRequest = z
+export const LearnedVsEmpiricalRequest = withEarlyStop(z
   .object({
     data: DatasetRef.optional(),
     subset: z.number().int().min(2).max(10_000_000).optional(),
     /** Reuse this train-score run instead of training (its data dimension must match). */
-    model: RunId.optional(),
+    model: RunId.optional().describe('reuse this train-score run instead of training'),
     /** Training steps when no model is given (the other training settings: scores.train defaults). */
-    trainSteps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps),
+    trainSteps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps).describe('training steps when no --model is given'),
     n: z.number().int().min(1).max(50_000).default(1000),
     steps: Steps.default(200),
     grid: z.enum(gridChoices).default('geometric'),
-    sampler: z.enum(['sde', 'ei', 'ode', 'heun']).default('sde'),
-    delta: finite().positive().default(0.001),
-    T: finite().positive().max(50).default(5),
+    sampler: z.enum(ouSamplerChoices).default('sde'),
+    ...earlyStopFields,
+    T: Horizon.default(5),
     seed: Seed.default(0),
   })
-  .strict()
-  .refine((r) => r.delta < r.T, { message: 'delta must be below T', path: ['delta'] });
+  .strict());
 export type LearnedVsEmpiricalRequest = z.infer<typeof LearnedVsEmpiricalRequest>;
 
 export const Cifar10ExperimentRequest = z
@@ -348,8 +370,8 @@ export const Cifar10ExperimentRequest = z
     n: z.number().int().min(1).max(1024).default(16),
     seed: Seed.default(20),
     /** Karras levels (18), stopped `stopEarly` (2) steps before sigma = 0. */
-    steps: z.number().int().min(2).max(1000).default(18),
-    stopEarly: z.number().int().min(0).max(999).default(2),
+    steps: z.number().int().min(2).max(1000).default(18).describe('Karras noise levels'),
+    stopEarly: z.number().int().min(0).max(999).default(2).describe('levels dropped at the end (before sigma = 0)'),
     sigmaMin: finite().positive().default(0.002),
     sigmaMax: finite().positive().default(80),
     rho: finite().positive().default(7),
@@ -403,6 +425,7 @@ export type ScoreErrorResult = z.infer<typeof ScoreErrorResult>;
 export const DeltaSweepRow = MemorisationNumbers.extend({
   delta: z.number(),
   bandwidth: z.number(),
+  /** h(delta) sqrt(D), the leftover noise's expected norm, in the same unit as the distances (summary.distanceUnits). */
   expectedNoiseNorm: z.number(),
   /** I(training index; output) of the KDE at delta, nats (at most log N); null when skipped. */
   mutualInformation: z.number().nullable(),
@@ -445,7 +468,7 @@ export type RunInfo = z.infer<typeof RunInfo>;
 
 /** Nearest training items of each sample (neighbours.json), for overlays and captions. */
 export const RunNeighbours = z.object({
-  /** Units of the distances, e.g. "[-1, 1] model units". */
+  /** Units of the distances: "L2 on pixels scaled to [0, 1]" (images; older runs "[-1, 1] model units") or "data units". */
   units: z.string(),
   index: z.array(z.number().int()),
   d1: z.array(z.number()),
@@ -467,12 +490,12 @@ const IdRequest = z.object({ id: RunId }).strict();
 /** Job kinds of this feature (JobInfo.kind), as the handlers start them and the engine runs them. */
 export const samplingJobKinds = {
   sample: 'sample',
-  gaussian2d: 'experiments.gaussian2d',
-  scoreError: 'experiments.scoreError',
-  deltaSweep: 'experiments.deltaSweep',
-  cifar10: 'experiments.cifar10',
+  gaussian2d: experiments.gaussian2d.call,
+  scoreError: experiments.scoreError.call,
+  deltaSweep: experiments.deltaSweep.call,
+  cifar10: experiments.cifar10.call,
   trainScore: 'scores.train',
-  learnedVsEmpirical: 'experiments.learnedVsEmpirical',
+  learnedVsEmpirical: experiments.learnedVsEmpirical.call,
 } as const;
 
 export const samplingCalls = {

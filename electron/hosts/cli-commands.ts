@@ -2,7 +2,6 @@
 import { startWebHost } from './web';
 import { builtRendererDir } from './built-paths';
 import type { Command } from './commands/types';
-import { runJob } from './commands/run-job';
 import { datasetCommands } from './commands/datasets';
 import { samplingCommands } from './commands/sampling';
 import { auditCommands } from './commands/audit';
@@ -47,22 +46,6 @@ export const commands: Record<string, Command> = {
         process.once('SIGTERM', stop);
       });
       await web.close();
-      return 0;
-    },
-  },
-  demo: {
-    usage: 'demo [--steps K] [--seed S] [--delta D]',
-    summary: "the paper's 2-D experiment core: EM with the empirical optimal score of 100 points",
-    async run(ctx) {
-      const request = {
-        steps: ctx.flags.number('steps'),
-        seed: ctx.flags.number('seed'),
-        delta: ctx.flags.number('delta'),
-      };
-      const result = (await runJob(ctx, 'demo.gaussian2d', request)) as {
-        train: [number, number][]; samples: [number, number][]; seconds: number; backend: string;
-      };
-      ctx.print(result, `${result.samples.length} samples from ${result.train.length} training points in ${result.seconds.toFixed(2)} s on ${result.backend}`);
       return 0;
     },
   },

@@ -36,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (flags.has('help')) {
-    process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
+    const options = command.options?.(rest);
+    process.stdout.write(`${command.usage}\n\n${wrap(command.summary, 92, '')}\n${options ? `\nOptions:\n${options}\n` : ''}`);
     return 0;
   }
   let service: Service | undefined;

@@ -75,8 +75,6 @@ export function createService(options: ServiceOptions): Service {
       if (!e) throw new ApiError('not-found', `no job with id ${id}`);
       return { id, state: e.info.state, result: e.result ?? null };
     },
-    'demo.gaussian2d': async (req) =>
-      startJob('demo.gaussian2d', `2-D empirical-score SDE (N=${req.nTrain}, ${req.steps} steps)`, req),
     ...datasetHandlers,
     ...samplingHandlers,
     ...auditHandlers,

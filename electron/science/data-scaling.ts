@@ -10,6 +10,28 @@ export type DataScaling = { kind: 'images-minus1-1' } | { kind: 'identity' };
 export const imagesMinus1To1: DataScaling = { kind: 'images-minus1-1' };
 export const identityScaling: DataScaling = { kind: 'identity' };
 
+/**
+ * The one unit nearest-neighbour distances are reported in, and the factor from distances
+ * computed in model space. Images: L2 on pixels scaled to [0, 1], as the audit measures them
+ * (x = 2 p - 1, so a model-space distance is twice the pixel one). Identity: the data's own units.
+ */
+export interface DistanceUnit {
+  label: string;
+  /** Reported distance = model-space distance * perModelUnit. */
+  perModelUnit: number;
+}
+
+export const PIXEL_DISTANCE_LABEL = 'L2 on pixels scaled to [0, 1]';
+
+export function reportedDistanceUnit(scaling: DataScaling): DistanceUnit {
+  switch (scaling.kind) {
+    case 'images-minus1-1':
+      return { label: PIXEL_DISTANCE_LABEL, perModelUnit: 0.5 };
+    case 'identity':
+      return { label: 'data units', perModelUnit: 1 };
+  }
+}
+
 /** uint8 pixels -> float32 in [-1, 1]. */
 export function bytesToMinus1To1(bytes: Uint8Array | Uint8ClampedArray): Float32Array {
   const out = new Float32Array(bytes.length);

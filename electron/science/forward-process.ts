@@ -5,15 +5,15 @@
  * Plus the conversions to the VE/EDM noise level (docs/math.md §3): x_VE = e^t x_OU,
  * sigma = sqrt(e^{2t} - 1). expm1/log1p keep small t and small sigma accurate.
  */
-import { bandwidthOfDelta, deltaOfBandwidth, sigmaOfTime } from '../contract/early-stopping';
+import { bandwidthOfDelta, deltaOfBandwidth, forwardVariance, sigmaOfTime, timeOfSigma } from '../contract/early-stopping';
 
 export const ou = {
   /** m_t = e^{-t}: the factor the data mean is shrunk by at time t. */
   mean: (t: number): number => Math.exp(-t),
   /** s_t^2 = 1 - e^{-2t}. */
-  variance: (t: number): number => -Math.expm1(-2 * t),
-  /** s_t = sqrt(1 - e^{-2t}). */
-  std: (t: number): number => Math.sqrt(-Math.expm1(-2 * t)),
+  variance: forwardVariance,
+  /** s_t = sqrt(1 - e^{-2t}): the same function as the KDE bandwidth h(t). */
+  std: bandwidthOfDelta,
   /** KDE bandwidth reached at early-stopping time delta: h(delta) = sqrt(1 - e^{-2 delta}) ~ sqrt(2 delta). */
   bandwidth: bandwidthOfDelta,
   /** Inverse of bandwidth: delta = -0.5 ln(1 - h^2), for h in [0, 1). */
@@ -21,7 +21,7 @@ export const ou = {
   /** VE noise level of OU time t: sigma = sqrt(e^{2t} - 1) = s_t / m_t. */
   sigmaOfT: sigmaOfTime,
   /** OU time of VE noise level sigma: t = 0.5 ln(1 + sigma^2). */
-  tOfSigma: (sigma: number): number => 0.5 * Math.log1p(sigma * sigma),
+  tOfSigma: timeOfSigma,
   /** x_VE = e^t x_OU: the scale between the two parametrisations at time t. */
   veScale: (t: number): number => Math.exp(t),
 } as const;

@@ -2,8 +2,13 @@
  * Time and noise-level schedules (docs/math.md §2-3). Every OU-time grid runs from
  * t_0 = T down to t_K = delta (K = steps); every sigma grid runs from large to small.
  */
+import type { GridChoice } from '../contract/sampling';
 import { ou } from './forward-process';
 
+/**
+ * Requests arrive validated (contract/early-stopping.ts); this only guards the grid itself: a grid
+ * reaching t <= 0 or past T would give wrong numbers silently (the score at t = 0 is singular).
+ */
 function checkTimes(name: string, T: number, delta: number, steps: number): void {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`${name}: steps must be an integer >= 1, got ${steps}`);
   if (!(delta > 0) || !(T > delta) || !Number.isFinite(T)) {
@@ -50,6 +55,14 @@ export function edmSigmas(steps: number, sigmaMin = 0.002, sigmaMax = 80, rho = 
   return s;
 }
 
+/**
+ * Noise levels for `steps` EDM Heun steps from sigmaMax down to sigmaMin: the steps + 1 Karras
+ * levels of edmSigmas, ending AT sigmaMin (no final step to sigma = 0).
+ */
+export function edmStepSigmas(steps: number, sigmaMin: number, sigmaMax: number, rho = 7): Float64Array {
+  return edmSigmas(steps + 1, sigmaMin, sigmaMax, rho);
+}
+
 /** Converts VE noise levels to OU times, t = 0.5 ln(1 + sigma^2) (same order). */
 export function sigmasToTimes(sigmas: ArrayLike<number>): Float64Array {
   const t = new Float64Array(sigmas.length);
@@ -69,10 +82,8 @@ export function edmTimeGrid(steps: number, sigmaMin = 0.002, sigmaMax = 80, rho 
   return sigmasToTimes(edmSigmas(steps, sigmaMin, sigmaMax, rho));
 }
 
-export type GridKind = 'uniform' | 'geometric' | 'edm';
-
-/** One entry point for hosts: an OU-time grid of the named kind from T to delta. */
-export function timeGrid(kind: GridKind, T: number, delta: number, steps: number, rho = 7): Float64Array {
+/** One entry point: an OU-time grid of the named kind (the contract's grid ids) from T to delta. */
+export function timeGrid(kind: GridChoice, T: number, delta: number, steps: number, rho = 7): Float64Array {
   switch (kind) {
     case 'uniform':
       return uniformGrid(T, delta, steps);
@@ -80,8 +91,7 @@ export function timeGrid(kind: GridKind, T: number, delta: number, steps: number
       return geometricGrid(T, delta, steps);
     case 'edm': {
       checkTimes('timeGrid(edm)', T, delta, steps);
-      // steps intervals = steps + 1 levels, from sigma(T) down to sigma(delta).
-      const g = sigmasToTimes(edmSigmas(steps + 1, ou.sigmaOfT(delta), ou.sigmaOfT(T), rho));
+      const g = sigmasToTimes(edmStepSigmas(steps, ou.sigmaOfT(delta), ou.sigmaOfT(T), rho));
       g[0] = T;
       g[steps] = delta;
       return g;

@@ -29,3 +29,16 @@ export function detachedContext(onProgress?: (fraction: number, message?: string
     signal: controller.signal,
   };
 }
+
+/**
+ * A stage's context: its progress 0..1 maps onto [from, to] of the parent job (messages default
+ * to `label`); cancellation passes through. Undefined without a parent.
+ */
+export function stageContext(ctx: JobContext | undefined, from: number, to: number, label?: string): JobContext | undefined {
+  if (!ctx) return undefined;
+  return {
+    progress: (f, message) => ctx.progress(from + (to - from) * Math.min(1, Math.max(0, f)), message ?? label),
+    throwIfCancelled: () => ctx.throwIfCancelled(),
+    signal: ctx.signal,
+  };
+}

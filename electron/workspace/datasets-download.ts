@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CIFAR10_DOWNLOADS, downloadFile } from '../../native-data';
-import type { JobContext } from '../science/job-context';
+import { stageContext, type JobContext } from '../science/job-context';
 import { importDataset, type ImportResult } from './datasets';
 
 export interface DownloadDatasetOptions {
@@ -45,16 +45,6 @@ async function md5File(file: string, signal?: AbortSignal): Promise<string> {
   return h.digest('hex');
 }
 
-/** Progress of a sub-step mapped into [from, to] of the parent job. */
-function slice(ctx: JobContext | undefined, from: number, to: number): JobContext | undefined {
-  if (!ctx) return undefined;
-  return {
-    progress: (f, m) => ctx.progress(from + (to - from) * f, m),
-    throwIfCancelled: () => ctx.throwIfCancelled(),
-    signal: ctx.signal,
-  };
-}
-
 export async function downloadDataset(ws: string, opts: DownloadDatasetOptions = {}): Promise<DownloadDatasetResult> {
   const official = CIFAR10_DOWNLOADS[opts.format ?? 'binary'];
   const url = opts.url ?? official.url;
@@ -83,7 +73,7 @@ export async function downloadDataset(ws: string, opts: DownloadDatasetOptions =
       downloaded = true;
     }
     ctx?.throwIfCancelled();
-    const result = await importDataset(ws, archive, { name: opts.name, ctx: slice(ctx, 0.5, 1) });
+    const result = await importDataset(ws, archive, { name: opts.name, ctx: stageContext(ctx, 0.5, 1) });
     return { ...result, archive };
   } catch (e) {
     if (downloaded) await rm(archive, { force: true });

@@ -350,7 +350,8 @@ function arrayNotes(info: SourceInfo): string[] {
   );
 }
 
-function canonicalJson(v: unknown): string {
+/** JSON with sorted keys (undefined members dropped), so key order never makes two equal values differ. */
+export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;

@@ -76,11 +76,24 @@ export async function readRun(workspace: string, id: string): Promise<RunManifes
   } catch {
     throw new Error(`no run "${id}" in ${runsDirectory(workspace)}`);
   }
+  let manifest: RunManifest;
   try {
-    return JSON.parse(text) as RunManifest;
+    manifest = JSON.parse(text) as RunManifest;
   } catch {
     throw new Error(`${file}: not valid JSON`);
   }
+  return normaliseRun(manifest);
+}
+
+/**
+ * Field names as they are spelt now, for runs written before: summaries once said
+ * `memorisedFraction` (and `memorisedFractionByDelta`) where every field now says `memorized...`.
+ */
+export function normaliseRun(run: RunManifest): RunManifest {
+  const summary = run.summary ?? {};
+  if (!Object.keys(summary).some((k) => k.startsWith('memorised'))) return run;
+  const renamed = Object.entries(summary).map(([k, v]): [string, unknown] => [k.startsWith('memorised') ? `memorized${k.slice('memorised'.length)}` : k, v]);
+  return { ...run, summary: Object.fromEntries(renamed) };
 }
 
 /** All complete runs, newest first; folders without a readable run.json are skipped. */

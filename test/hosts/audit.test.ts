@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { createService, type Service } from '../../electron/hosts/service';
 import { resolveResource } from '../../electron/hosts/resources';
@@ -127,8 +128,9 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     expect(run.kind).toBe('audit');
     expect(run.files).toEqual(['metrics.json', 'neighbours.npz', 'per-sample.csv', 'samples.json', 'samples.npz']);
     expect(run.params).toMatchObject({ k: 5, seed: 0, train: 'cifar10:train', test: 'cifar10:test' });
-    const metrics = JSON.parse(await readFile(join(summary.dir, 'metrics.json'), 'utf8')) as { stamp: { dataset: { sha256: string } } };
-    expect(metrics.stamp.dataset.sha256).toBe(detail.train.sha256);
+    const metrics = JSON.parse(await readFile(join(summary.dir, 'metrics.json'), 'utf8')) as { stamp: { dataset: { splitSha256: string; sourceSha256: string } } };
+    expect(metrics.stamp.dataset.splitSha256).toBe(detail.train.splitSha256);
+    expect(metrics.stamp.dataset.sourceSha256).toBe(detail.train.sourceSha256);
     const csv = (await readFile(join(summary.dir, 'per-sample.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(25);
     expect(csv[0]!.startsWith('index,name,ratio,memorized,d1,d2,nn1_index')).toBe(true);
@@ -138,12 +140,24 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     expect(arrays['distances']!.dtype.descr).toBe('<f4');
   });
 
+  it('stamps each split with its own content hash, and the source archive hash labelled as such', async () => {
+    const fileHash = async (split: string) => createHash('sha256').update(await readFile(join(ws, 'datasets', 'cifar10', `${split}.npy`))).digest('hex');
+    expect(detail.train.splitSha256).toBe(await fileHash('train'));
+    expect(detail.test!.splitSha256).toBe(await fileHash('test'));
+    expect(detail.train.splitSha256).not.toBe(detail.test!.splitSha256);
+    // the archive's hash is the same for both splits, and says so
+    expect(detail.train.sourceSha256).toBe(detail.test!.sourceSha256);
+    expect(detail.train.sourceSha256).not.toBe(detail.train.splitSha256);
+    const metrics = JSON.parse(await readFile(join(summary.dir, 'metrics.json'), 'utf8')) as { stamp: { test: { splitSha256: string } } };
+    expect(metrics.stamp.test.splitSha256).toBe(await fileHash('test'));
+  });
+
   it('caches the training radii and held-out distances next to the dataset, and notices a replaced dataset', async () => {
     const first = await readRun(ws, summary.run) as unknown as { details: { cache: Record<string, string> } };
     expect(first.details.cache).toEqual({ trainingRadii: 'computed', heldOut: 'computed' });
     const cacheDir = join(ws, 'datasets', 'cifar10', 'cache');
     const files = (await readdir(cacheDir)).sort();
-    expect(files).toEqual(['audit-heldout-train-cifar10-test-n2000-s0.json', 'audit-radii-train-k3-n10000-s0.json']);
+    expect(files).toEqual(['audit-heldout-train-cifar10-test-n2000-s0.json', 'audit-radii-train-k3-n10000-s0.json', 'sha256-test.json', 'sha256-train.json']);
 
     const again = await audit({ samples: npz, train: 'cifar10:train', test: 'cifar10:test' });
     const second = await readRun(ws, again.run) as unknown as { details: { cache: Record<string, string> } };
@@ -160,7 +174,7 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     const thirdRun = await readRun(ws, third.run) as unknown as { details: { cache: Record<string, string> } };
     expect(thirdRun.details.cache['trainingRadii']).toBe('computed');
     expect(third.precision).toBe(summary.precision);
-    expect((JSON.parse(await readFile(radiiFile, 'utf8')) as { key: { trainSha256: string } }).key.trainSha256).toBe(detail.train.sha256);
+    expect((JSON.parse(await readFile(radiiFile, 'utf8')) as { key: { trainSha256: string } }).key.trainSha256).toBe(detail.train.sourceSha256);
   });
 
   it('re-counts at another threshold with the same bootstrap (audit.summary)', async () => {
@@ -231,7 +245,8 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     expect(text).toContain('data:image/png;base64,');
     expect((text.match(/<img /g) ?? []).length).toBe(10 * 6);
     expect((text.match(/<svg/g) ?? []).length).toBe(3); // ratio histogram, train/test gap, per class
-    expect(text).toContain(detail.train.sha256);
+    expect(text).toContain(detail.train.splitSha256);
+    expect(text).toContain(`source archive sha256 ${detail.train.sourceSha256}`);
     expect(text).not.toMatch(/src="(?!data:)/); // no external resources
 
     const gallery = await res(`audit/${summary.run}/export/gallery`, 'rows=0,6,12');
@@ -241,7 +256,7 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
 
     const csv = Buffer.from((await res(`audit/${summary.run}/export/csv`))!.body).toString('utf8');
     expect(csv.split('\n')[0]).toMatch(/^# ScoreScope .* audit /);
-    expect(csv).toContain(detail.train.sha256);
+    expect(csv).toContain(detail.train.splitSha256);
     const metrics = JSON.parse(Buffer.from((await res(`audit/${summary.run}/export/metrics`))!.body).toString('utf8')) as Record<string, unknown>;
     expect(metrics['stamp']).toBeTruthy();
 
@@ -255,8 +270,8 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     ]);
     const npzOut = await readNpz(join(out, `${summary.run}-samples.npz`));
     expect(npzOut['arr_0']!.shape).toEqual([24, 32, 32, 3]);
-    const stamp = JSON.parse(Buffer.from(npzOut['stamp_json']!.data as Uint8Array).toString('utf8')) as { dataset: { sha256: string } };
-    expect(stamp.dataset.sha256).toBe(detail.train.sha256);
+    const stamp = JSON.parse(Buffer.from(npzOut['stamp_json']!.data as Uint8Array).toString('utf8')) as { dataset: { splitSha256: string } };
+    expect(stamp.dataset.splitSha256).toBe(detail.train.splitSha256);
   });
 });
 

@@ -72,7 +72,7 @@ describe('scorescope train-score', () => {
     expect(manifest.details.score).toMatch(new RegExp(`learned score .* train-score run ${model}, trained on g2:train`));
     expect(manifest.details.model).toMatchObject({ run: model, dataRef: 'g2:train', steps: 1000, architecture: { dimension: 2, width: 128, depth: 3 } });
     // measured: learned 9.6% memorised (median NN 0.55), s_N 94.4% (median NN 0.051); exact Gaussian score ~13%
-    const m = (r: RunJson) => r.summary['memorisedFraction'] as number;
+    const m = (r: RunJson) => r.summary['memorizedFraction'] as number;
     const nn = (r: RunJson) => r.summary['medianNearestDistance'] as number;
     expect(m(empirical)).toBeGreaterThan(0.85);
     expect(m(learned)).toBeLessThan(0.3);
@@ -89,7 +89,7 @@ describe('scorescope train-score', () => {
     const r = await json('reproduce', 'learned-vs-empirical', '--data', 'g2', '--model', model, '--n', '300', '--steps', '100');
     expect(r.kind).toBe('experiment:learned-vs-empirical');
     expect(r.summary['model']).toBe(model);
-    const memorised = r.summary['memorisedFraction'] as { learned: number; empirical: number };
+    const memorised = r.summary['memorizedFraction'] as { learned: number; empirical: number };
     expect(memorised.empirical).toBeGreaterThan(memorised.learned + 0.5);
     expect(r.files).toEqual(expect.arrayContaining(['figure-samples.svg', 'table.csv', 'table.json', 'samples.npz']));
     const samples = await readNpz(join(r.dir, 'samples.npz'));

@@ -38,7 +38,7 @@ describe('scorescope sample', () => {
     expect(r.kind).toBe('sample');
     expect(r.params).toMatchObject({ data: 'g2:train', sampler: 'ei', score: 'empirical', delta: 0.002, steps: 60, n: 40, seed: 3, T: 5, grid: 'geometric' });
     expect(r.timings['total']).toBeGreaterThan(0);
-    expect(r.summary['memorisedFraction']).toBeGreaterThan(0.5);
+    expect(r.summary['memorizedFraction']).toBeGreaterThan(0.5);
     const manifest = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest['id']).toBe(r.run);
     // the tfjs-path project (vitest.config.ts) runs this file with the native kernels off
@@ -76,26 +76,26 @@ describe('scorescope sample', () => {
 describe('scorescope reproduce / sweep / runs', () => {
   it('reproduce gaussian2d (few steps): the empirical score memorises more than the Gaussian score', async () => {
     const r = await json('reproduce', 'gaussian2d', '--steps', '500', '--n', '300');
-    const memorised = r.summary['memorisedFraction'] as { empirical: number; gaussian: number };
+    const memorised = r.summary['memorizedFraction'] as { empirical: number; gaussian: number };
     expect(memorised.empirical).toBeGreaterThan(memorised.gaussian + 0.3);
     expect(r.files).toEqual(expect.arrayContaining(['figure-samples.svg', 'table.csv', 'table.json', 'samples.npz']));
     const csv = readFileSync(join(r.dir, 'table.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toMatch(/^score,memorisedFraction,medianNearestDistance/);
+    expect(csv[0]).toMatch(/^score,memorizedFraction,medianNearestDistance/);
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['empirical', 'gaussian']);
   });
 
   it('sweep writes a table with one row per delta, memorisation falling as delta grows', async () => {
     const r = await json('sweep', '--data', 'g2', '--deltas', '0.3,0.0005,0.02', '--n', '150', '--steps', '100');
-    const rows = JSON.parse(readFileSync(join(r.dir, 'table.json'), 'utf8')) as { delta: number; memorisedFraction: number; bandwidth: number; mutualInformation: number }[];
+    const rows = JSON.parse(readFileSync(join(r.dir, 'table.json'), 'utf8')) as { delta: number; memorizedFraction: number; bandwidth: number; mutualInformation: number }[];
     expect(rows.map((x) => x.delta)).toEqual([0.0005, 0.02, 0.3]);
     // the KDE's mutual information falls from about log N as the kernels widen (same draws at every delta)
     expect(r.summary['logN']).toBeCloseTo(Math.log(100), 12);
     expect(rows[0]!.mutualInformation).toBeGreaterThan(0.99 * Math.log(100));
     expect(rows[0]!.mutualInformation).toBeLessThanOrEqual(Math.log(100) + 1e-9);
     expect(rows[2]!.mutualInformation).toBeLessThan(rows[1]!.mutualInformation);
-    expect(rows[0]!.memorisedFraction).toBeGreaterThan(rows[2]!.memorisedFraction);
+    expect(rows[0]!.memorizedFraction).toBeGreaterThan(rows[2]!.memorizedFraction);
     expect(rows[1]!.bandwidth).toBeCloseTo(Math.sqrt(1 - Math.exp(-0.04)), 12);
-    expect(readFileSync(join(r.dir, 'table.csv'), 'utf8').split('\n')[0]).toMatch(/^delta,bandwidth,expectedNoiseNorm,memorisedFraction/);
+    expect(readFileSync(join(r.dir, 'table.csv'), 'utf8').split('\n')[0]).toMatch(/^delta,bandwidth,expectedNoiseNorm,memorizedFraction/);
     expect(r.files).toContain('figure-delta-sweep.svg');
   });
 
@@ -113,7 +113,7 @@ describe('scorescope reproduce / sweep / runs', () => {
     if (!existsSync(MINI)) return;
     await importDataset(ws, MINI, { name: 'cifar-mini' });
     const r = await json('reproduce', 'cifar10', '--n', '4', '--subset', '300');
-    expect(r.summary['memorisedFraction']).toBe(1);
+    expect(r.summary['memorizedFraction']).toBe(1);
     expect(r.summary['lastSigma']).toBeCloseTo(0.00753, 4);
     const arr = (await readNpz(join(r.dir, 'samples.npz')))['arr_0']!;
     expect(arr.shape).toEqual([4, 32, 32, 3]);

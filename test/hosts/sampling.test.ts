@@ -21,7 +21,10 @@ import { readNpz } from '../../native-data';
 import { writeNpy } from '../../native-data';
 import { importDataset } from '../../electron/workspace/datasets';
 import { resolveResource } from '../../electron/hosts/resources';
-import { SampleRequest, type SampleRunResult, type Cifar10ExperimentResult } from '../../electron/contract';
+import {
+  Cifar10ExperimentRequest, DeltaSweepRequest, LearnedVsEmpiricalRequest, SampleRequest, experimentById, experimentKeys, experimentOfRunKind, experiments, samplingJobKinds,
+  type SampleRunResult, type Cifar10ExperimentResult,
+} from '../../electron/contract';
 
 let ws = '';
 let imagesDir = '';
@@ -91,6 +94,39 @@ describe('delta and bandwidth are one control', () => {
     expect(SampleRequest.safeParse({ data: 'g2', bandwidth: 1 }).success).toBe(false);
     expect(() => resolveEarlyStop({ bandwidth: 0.99999, T: 5 })).toThrow(/delta = 5\.\d+.*not below T = 5/);
   });
+
+  it('is resolved once, by the schema: the parsed request carries delta, bandwidth and which was given', () => {
+    const h = Math.sqrt(1 - Math.exp(-2 * 0.02)); // closed form, not the code under test
+    const byH = SampleRequest.parse({ data: 'g2', bandwidth: h });
+    expect(byH.delta).toBeCloseTo(0.02, 12);
+    expect(byH.bandwidth).toBe(h);
+    expect(byH.earlyStopGiven).toBe('bandwidth');
+    const byDefault = SampleRequest.parse({ data: 'g2' });
+    expect([byDefault.delta, byDefault.earlyStopGiven]).toEqual([0.001, 'default']);
+    expect(byDefault.bandwidth).toBeCloseTo(Math.sqrt(1 - Math.exp(-0.002)), 12);
+    const past = SampleRequest.safeParse({ data: 'g2', bandwidth: 0.99999 });
+    expect(past.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['bandwidth', expect.stringMatching(/not below T = 5/)]]);
+  });
+
+  it('refuses a delta below what the float32 engine resolves, and EDM beyond T = 20', () => {
+    const tiny = SampleRequest.safeParse({ data: 'g2', delta: 1e-300 });
+    expect(tiny.error?.issues[0]?.message).toMatch(/delta must be at least 0\.000001/);
+    expect(SampleRequest.safeParse({ data: 'g2', delta: 1e-6 }).success).toBe(true);
+    // a bandwidth is refused by the delta it means (h(1e-7) = sqrt(2e-7) ~ 4.5e-4)
+    expect(SampleRequest.safeParse({ data: 'g2', bandwidth: 4.5e-4 }).error?.issues[0]?.message).toMatch(/means delta = .*at least/);
+    expect(SampleRequest.safeParse({ data: 'g2', sampler: 'edm', T: 30 }).error?.issues[0]?.message).toMatch(/T must be at most 20/);
+    expect(SampleRequest.safeParse({ data: 'g2', sampler: 'sde', T: 30 }).success).toBe(true);
+    expect(LearnedVsEmpiricalRequest.safeParse({ delta: 1e-9 }).success).toBe(false);
+    expect(DeltaSweepRequest.safeParse({ deltas: [0.01, 1e-9] }).success).toBe(false);
+  });
+});
+
+describe('one table of experiments', () => {
+  it('gives every experiment one call, run kind and CLI id', () => {
+    expect(experimentById('delta-sweep')).toMatchObject({ key: 'deltaSweep', call: 'experiments.deltaSweep', runKind: 'experiment:delta-sweep' });
+    expect(experimentOfRunKind('experiment:learned-vs-empirical')).toBe('learnedVsEmpirical');
+    for (const key of experimentKeys) expect(samplingJobKinds[key]).toBe(experiments[key].call);
+  });
 });
 
 describe('sampling runs (engine task in-process)', () => {
@@ -109,7 +145,7 @@ describe('sampling runs (engine task in-process)', () => {
     expect(run.environment).toMatchObject({ backend: expect.any(String), device: expect.any(String), versions: { app: expect.any(String), tfjs: tf.version_core } });
     expect(Object.keys(run.timings)).toEqual(expect.arrayContaining(['load', 'sample', 'neighbours', 'write', 'total']));
     // small delta with s_N: samples sit on training points (memorised, d1 ~ leftover noise)
-    expect(r.summary.memorisedFraction).toBeGreaterThan(0.8);
+    expect(r.summary.memorizedFraction).toBeGreaterThan(0.8);
     expect(r.points?.sets[1]?.points).toHaveLength(50);
     expect(r.points?.kernelRadius).toBeCloseTo(ou.sigmaOfT(0.001), 12);
     expect(readFileSync(join(r.dir, 'figure-samples.svg'), 'utf8')).toMatch(/^<svg/);
@@ -145,7 +181,7 @@ describe('sampling runs (engine task in-process)', () => {
     expect(arr.shape).toEqual([6, 8, 8, 3]);
     expect(arr.data).toBeInstanceOf(Uint8Array);
     expect(r.points).toBeNull();
-    expect(r.summary.memorisedFraction).toBe(1);
+    expect(r.summary.memorizedFraction).toBe(1);
     const nearest = await readNpz(join(r.dir, 'nearest.npz'));
     expect(nearest['arr_0']!.shape).toEqual([6, 8, 8, 3]);
     // at delta = 1e-4 the leftover noise is h * 127.5 ~ 1.8 grey levels: each sample is its nearest image
@@ -154,7 +190,21 @@ describe('sampling runs (engine task in-process)', () => {
     let worst = 0;
     for (let i = 0; i < s.length; i++) worst = Math.max(worst, Math.abs(s[i]! - t[i]!));
     expect(worst).toBeLessThan(12);
+    // distances in the audit's unit: L2 on pixels scaled to [0, 1], here by brute force on the stored bytes
+    const nb = JSON.parse(readFileSync(join(r.dir, 'neighbours.json'), 'utf8')) as { units: string; d1: number[] };
+    expect(nb.units).toBe('L2 on pixels scaled to [0, 1]');
+    expect(r.distanceUnits).toBe(nb.units);
+    const D = 8 * 8 * 3;
+    const d1 = Array.from({ length: 6 }, (_, i) => {
+      let sq = 0;
+      for (let j = 0; j < D; j++) sq += ((s[i * D + j]! - t[i * D + j]!) / 255) ** 2;
+      return Math.sqrt(sq);
+    });
+    for (let i = 0; i < 6; i++) expect(nb.d1[i]).toBeCloseTo(d1[i]!, 5);
+    const sorted = [...d1].sort((a, b) => a - b);
+    expect(r.summary.medianNearestDistance).toBeCloseTo((sorted[2]! + sorted[3]!) / 2, 5);
     const run = await readRun(ws, r.run);
+    expect(run.summary['distanceUnits']).toBe('L2 on pixels scaled to [0, 1]');
     expect(run.files).toEqual(expect.arrayContaining(['figure-nearest.png', 'nearest.npz', 'neighbours.json']));
     expect((run as unknown as { details: { samples: { dtype: string } } }).details.samples.dtype).toBe('uint8');
   });
@@ -164,7 +214,7 @@ describe('sampling runs (engine task in-process)', () => {
     expect((await samplesOf(kde)).shape).toEqual([5, 8, 8, 3]);
     const edm = await sampleRun({ data: 'tiny', sampler: 'edm', score: 'gaussian', delta: 0.01, steps: 10, n: 4 });
     expect((await samplesOf(edm)).shape).toEqual([4, 8, 8, 3]);
-    expect(edm.summary.memorisedFraction).toBeLessThan(1);
+    expect(edm.summary.memorizedFraction).toBeLessThan(1);
   });
 
   it('a cancelled run leaves no run folder and no tensors', async () => {
@@ -177,10 +227,10 @@ describe('sampling runs (engine task in-process)', () => {
   });
 
   it('the cifar10 experiment task writes samples, neighbours, figures and a table', async () => {
-    const r = (await samplingTasks['experiments.cifar10']!({ data: 'tiny', n: 4, steps: 8, stopEarly: 2, workspace: ws }, detachedContext())) as Cifar10ExperimentResult;
+    const r = (await samplingTasks['experiments.cifar10']!({ ...Cifar10ExperimentRequest.parse({ data: 'tiny', n: 4, steps: 8, stopEarly: 2 }), workspace: ws }, detachedContext())) as Cifar10ExperimentResult;
     const run = await readRun(ws, r.run);
     expect(run.files).toEqual(expect.arrayContaining(['samples.npz', 'nearest.npz', 'neighbours.json', 'figure-nearest.png', 'figure-ratios.svg', 'table.csv', 'table.json']));
-    expect(run.summary['memorisedFraction']).toBe(1);
+    expect(run.summary['memorizedFraction']).toBe(1);
     expect((await readNpz(join(r.dir, 'samples.npz')))['arr_0']!.shape).toEqual([4, 8, 8, 3]);
   });
 });

@@ -26,21 +26,21 @@ describe('service (shared by every host)', () => {
   });
 
   it('rejects bad requests with a message naming the field', async () => {
-    await expect(service.call('demo.gaussian2d', { steps: -3 })).rejects.toThrow(/steps/);
-    await expect(service.call('demo.gaussian2d', { delta: 6, T: 5 })).rejects.toThrow(/delta must be below T/);
-    await expect(service.call('demo.gaussian2d', { variance: Number.NaN })).rejects.toBeInstanceOf(ApiError);
+    await expect(service.call('experiments.gaussian2d', { steps: -3 })).rejects.toThrow(/steps/);
+    await expect(service.call('experiments.gaussian2d', { delta: 6, T: 5 })).rejects.toThrow(/delta must be below T/);
+    await expect(service.call('experiments.gaussian2d', { T: Number.NaN })).rejects.toBeInstanceOf(ApiError);
     await expect(service.callUnknown('no.such.call', {})).rejects.toThrow(/unknown call/);
   });
 
-  it('runs the demo job in the engine thread with progress, and returns samples', async () => {
+  it('runs the 2-D experiment job in the engine thread with progress, and returns samples', async () => {
     const events: JobEvent[] = [];
     const off = service.onEvent((e) => events.push(e));
-    const { id } = await service.call('demo.gaussian2d', { steps: 200, nSamples: 200 });
+    const { id } = await service.call('experiments.gaussian2d', { steps: 200, nSamples: 200 });
     const { info, result } = await service.jobs.wait(id);
     off();
     expect(info.state).toBe('done');
-    const r = result as { samples: [number, number][]; train: [number, number][] };
-    expect(r.samples).toHaveLength(200);
+    const r = result as { empirical: { samples: [number, number][] }; train: [number, number][] };
+    expect(r.empirical.samples).toHaveLength(200);
     expect(r.train).toHaveLength(100);
     expect(events.some((e) => e.type === 'progress' && e.id === id && e.fraction > 0)).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'done', id });
@@ -48,8 +48,8 @@ describe('service (shared by every host)', () => {
   });
 
   it('cancels a running job within a step and a queued one at once', async () => {
-    const a = await service.call('demo.gaussian2d', { steps: 100_000, nSamples: 1000 });
-    const b = await service.call('demo.gaussian2d', { steps: 100_000 });
+    const a = await service.call('experiments.gaussian2d', { steps: 100_000, nSamples: 1000 });
+    const b = await service.call('experiments.gaussian2d', { steps: 100_000 });
     await new Promise<void>((resolve) => {
       const off = service.onEvent((e) => {
         if (e.type === 'progress' && e.id === a.id && e.fraction > 0) {

@@ -32,12 +32,12 @@ describe('scorescope sample --score smoothed', () => {
   it('memorises clearly less than --score empirical from the same seed, with larger nearest-neighbour distances', async () => {
     const empirical = await json('sample', ...SAME, '--score', 'empirical');
     const smoothed = await json('sample', ...SAME, '--score', 'smoothed');
-    const e = empirical.summary as { memorisedFraction: number; medianNearestDistance: number };
-    const s = smoothed.summary as { memorisedFraction: number; medianNearestDistance: number; smoothing: number; smoothingDraws: number };
+    const e = empirical.summary as { memorizedFraction: number; medianNearestDistance: number };
+    const s = smoothed.summary as { memorizedFraction: number; medianNearestDistance: number; smoothing: number; smoothingDraws: number };
     // measured (wasm, 2 cores): empirical 97% memorised, median NN distance 0.050; smoothed (sigma 0.619 = the spacing, M = 8) 20%, 0.318
-    expect(e.memorisedFraction).toBeGreaterThan(0.9);
-    expect(s.memorisedFraction).toBeLessThan(0.4);
-    expect(s.memorisedFraction).toBeLessThan(e.memorisedFraction - 0.5);
+    expect(e.memorizedFraction).toBeGreaterThan(0.9);
+    expect(s.memorizedFraction).toBeLessThan(0.4);
+    expect(s.memorizedFraction).toBeLessThan(e.memorizedFraction - 0.5);
     expect(s.medianNearestDistance).toBeGreaterThan(4 * e.medianNearestDistance);
 
     // the default sigma is the median nearest-neighbour spacing of the training points; M = 8
@@ -58,7 +58,7 @@ describe('scorescope sample --score smoothed', () => {
     expect(small.params).toMatchObject({ smoothing: 0.1, smoothingDraws: 4 });
     const manifest = JSON.parse(readFileSync(join(large.dir, 'run.json'), 'utf8')) as { details: { smoothing: Record<string, unknown> } };
     expect(manifest.details.smoothing).toMatchObject({ sigma: 1.2, draws: 4, sigmaFrom: 'request' });
-    const m = (r: RunJson) => r.summary['memorisedFraction'] as number;
+    const m = (r: RunJson) => r.summary['memorizedFraction'] as number;
     expect(m(large)).toBeLessThan(m(small) - 0.3);
     expect(large.summary['medianNearestDistance'] as number).toBeGreaterThan(small.summary['medianNearestDistance'] as number);
   });

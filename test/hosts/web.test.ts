@@ -91,7 +91,7 @@ describe('browser host', () => {
     const status = await call(ws, 1, 'status', {});
     expect(status.ok).toBe(true);
     expect((status.response as { host: string }).host).toBe('web');
-    const bad = await call(ws, 2, 'demo.gaussian2d', { steps: 'many' });
+    const bad = await call(ws, 2, 'experiments.gaussian2d', { steps: 'many' });
     expect(bad.ok).toBe(false);
     expect(bad.error?.message).toMatch(/steps/);
     ws.close();

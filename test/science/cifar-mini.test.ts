@@ -43,7 +43,7 @@ describe.skipIf(!cifarMiniAvailable)(`CIFAR-10 mini (${CIFAR_MINI})`, () => {
     const score = empiricalScore(data);
     const nearest = exactNearestTwo(data);
     for (const delta of [1e-3, 1e-4]) {
-      const run = sample({ score }, { sampler: 'exponential', n: 12, dimension: D, seed: 5, T: 5, delta, steps: 30, grid: 'geometric' });
+      const run = sample({ score }, { sampler: 'ei', n: 12, dimension: D, seed: 5, T: 5, delta, steps: 30, grid: 'geometric' });
       const nn = nearest(run.samples, 12);
       const noise = ou.bandwidth(delta) * Math.sqrt(D);
       for (let i = 0; i < 12; i++) {
@@ -58,7 +58,7 @@ describe.skipIf(!cifarMiniAvailable)(`CIFAR-10 mini (${CIFAR_MINI})`, () => {
   it('cifarEmpirical: EDM Heun 18 levels stopped 2 early lands within sigma_16 sqrt(D) of a training image', async () => {
     const r = await cifarEmpirical(data, { n: 6, seed: 20 });
     expect(r.sigmas.at(-1)!).toBeCloseTo(0.00753, 4);
-    expect(r.memorisedFraction).toBe(1);
+    expect(r.memorizedFraction).toBe(1);
     const expected = r.sigmas.at(-1)! * Math.sqrt(D);
     for (const d of r.nearestDistance) expect(Math.abs(d / expected - 1)).toBeLessThan(0.2);
     expect(r.samplesUint8.length).toBe(6 * D);

@@ -10,7 +10,9 @@ import { JobCancelled, type JobContext } from '../../electron/science/job-contex
 import { gaussian2d, gaussian2dTrainingSet } from '../../electron/science/experiments/gaussian2d';
 import { scoreErrorVsN, fitLine } from '../../electron/science/experiments/score-error';
 import { deltaSweep } from '../../electron/science/experiments/delta-sweep';
-import { exactNearestTwo, summariseMemorisation, median } from '../../electron/science/experiments/nearest';
+import { exactNearestTwo } from '../../electron/science/experiments/nearest';
+import { summarizeNearest } from '../../electron/science/metrics/memorization';
+import { median } from '../../electron/science/metrics/stats';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -40,8 +42,8 @@ describe('experiments', () => {
     const r = await gaussian2d({ nSamples: 400, steps: 1000 }, ctx);
     expect(r.train.length).toBe(100);
     expect(r.empirical.samples.length).toBe(400);
-    expect(r.empirical.memorisedFraction).toBeGreaterThan(0.6);
-    expect(r.gaussian.memorisedFraction).toBeLessThan(0.25);
+    expect(r.empirical.memorizedFraction).toBeGreaterThan(0.6);
+    expect(r.gaussian.memorizedFraction).toBeLessThan(0.25);
     expect(r.empirical.medianNearestDistance).toBeLessThan(r.gaussian.medianNearestDistance / 3);
     // the Gaussian run samples N((-5, 5), 10 I): per-axis variance 10 within sampling error
     for (const v of r.gaussian.variance) expect(Math.abs(v / 10 - 1)).toBeLessThan(5 * Math.sqrt(2 / 400));
@@ -74,8 +76,8 @@ describe('experiments', () => {
     const train = gaussian2dTrainingSet(100, [-5, 5], 10, 0);
     const r = await deltaSweep({ values: train, rows: 100, cols: 2 }, [0.0005, 0.01, 0.3], { n: 300, steps: 200 });
     const [small, mid, large] = r.points;
-    expect(small!.memorisedFraction).toBeGreaterThan(0.8);
-    expect(large!.memorisedFraction).toBeLessThan(mid!.memorisedFraction);
+    expect(small!.memorizedFraction).toBeGreaterThan(0.8);
+    expect(large!.memorizedFraction).toBeLessThan(mid!.memorizedFraction);
     expect(small!.medianNearestDistance).toBeLessThan(mid!.medianNearestDistance);
     expect(mid!.medianNearestDistance).toBeLessThan(large!.medianNearestDistance);
     // at small delta the distance to the copy is the leftover noise, ~ h(delta) sqrt(2 ln 2) in 2-D
@@ -95,8 +97,8 @@ describe('experiments', () => {
     const r = nn(Float32Array.from([0.5, 0, 4, 0, 9, 0]), 3);
     expect(Array.from(r.index)).toEqual([0, 0, 1]);
     expect(Array.from(r.first)).toEqual([0.5, 4, 1]);
-    const s = summariseMemorisation(r);
-    expect(s.memorisedFraction).toBeCloseTo(2 / 3, 12); // 0.5/9.5 and 1/9 pass, 4/6 does not
+    const s = summarizeNearest(r);
+    expect(s.memorizedFraction).toBeCloseTo(2 / 3, 12); // 0.5/9.5 and 1/9 pass, 4/6 does not
     expect(s.medianNearestDistance).toBe(1);
     expect(s.distinctNearest).toBe(2);
     expect(median([3, 1, 2, 10])).toBe(2.5);

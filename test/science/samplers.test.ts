@@ -103,10 +103,10 @@ describe('samplers', () => {
     const m = ou.mean(delta);
     const variance = m * m * c2 + ou.variance(delta);
     const runs: [string, Float32Array, number][] = [
-      ['euler-maruyama', run(() => sampleEulerMaruyama(score, y0, grid, createNoise(22, 1))), 0.05],
-      ['exponential', run(() => sampleExponentialIntegrator(score, y0, grid, createNoise(23, 1))), 0.05],
-      ['ode-euler', run(() => sampleOdeEuler(score, y0, grid)), 0.05],
-      ['ode-heun', run(() => sampleOdeHeun(score, y0, geometricGrid(5, delta, 40))), 0.01],
+      ['sde', run(() => sampleEulerMaruyama(score, y0, grid, createNoise(22, 1))), 0.05],
+      ['ei', run(() => sampleExponentialIntegrator(score, y0, grid, createNoise(23, 1))), 0.05],
+      ['ode', run(() => sampleOdeEuler(score, y0, grid)), 0.05],
+      ['heun', run(() => sampleOdeHeun(score, y0, geometricGrid(5, delta, 40))), 0.01],
     ];
     for (const [name, values, bias] of runs) {
       for (const j of [0, 1]) {
@@ -172,15 +172,15 @@ describe('samplers', () => {
 
   it('dispatcher: sample i does not depend on the batch size; samplerSeed changes only step noise', () => {
     const score = isotropicGaussianScore([0, 0, 0], 1);
-    const spec = { sampler: 'euler-maruyama' as const, n: 10, dimension: 3, seed: 4, T: 2, delta: 0.1, steps: 8 };
+    const spec = { sampler: 'sde' as const, n: 10, dimension: 3, seed: 4, T: 2, delta: 0.1, steps: 8 };
     const a = sample({ score }, { ...spec, batchSize: 10 });
     const b = sample({ score }, { ...spec, batchSize: 3 });
     expect(Array.from(b.samples)).toEqual(Array.from(a.samples));
     const c = sample({ score }, { ...spec, samplerSeed: 99 });
     expect(Array.from(c.samples)).not.toEqual(Array.from(a.samples));
     // the ODE uses no step noise, so only the initial noise matters
-    const odeA = sample({ score }, { ...spec, sampler: 'ode-heun' });
-    const odeB = sample({ score }, { ...spec, sampler: 'ode-heun', samplerSeed: 99 });
+    const odeA = sample({ score }, { ...spec, sampler: 'heun' });
+    const odeB = sample({ score }, { ...spec, sampler: 'heun', samplerSeed: 99 });
     expect(Array.from(odeB.samples)).toEqual(Array.from(odeA.samples));
     expect(a.scoreEvaluations).toBe(8);
     expect(odeA.scoreEvaluations).toBe(16);
@@ -195,12 +195,14 @@ describe('samplers', () => {
     const train = { values: createNoise(1, 3).normalArray(50 * 4), rows: 50, cols: 4 };
     const score = empiricalScore(train, { chunkSize: 16 });
     const spec = { n: 12, dimension: 4, seed: 1, T: 3, delta: 0.01, steps: 10, batchSize: 5 };
-    for (const sampler of ['euler-maruyama', 'exponential', 'ode-euler', 'ode-heun', 'edm-heun'] as const) {
-      sample({ score }, { ...spec, sampler });
+    for (const sampler of ['sde', 'ei', 'ode', 'heun', 'edm'] as const) {
+      // edm: the 10 Karras levels of [0.002, 80] and then sigma = 0
+      const edm = sampler === 'edm' ? { sigmas: edmSchedule(10) } : {};
+      sample({ score }, { ...spec, sampler, ...edm });
       expect(tf.memory().numTensors, sampler).toBe(start + 4 * 2 + 1);
       let calls = 0;
       const cancelAtThree = { onStep: () => { if (++calls === 3) throw new JobCancelled(); } };
-      expect(() => sample({ score }, { ...spec, sampler }, cancelAtThree)).toThrow(JobCancelled);
+      expect(() => sample({ score }, { ...spec, sampler, ...edm }, cancelAtThree)).toThrow(JobCancelled);
       expect(tf.memory().numTensors, `${sampler} cancelled`).toBe(start + 4 * 2 + 1);
     }
     score.dispose();

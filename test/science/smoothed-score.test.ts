@@ -17,6 +17,7 @@ import { isotropicGaussianScore } from '../../electron/science/scores/gaussian';
 import { scoreFromDenoised, type DenoisingScore } from '../../electron/science/scores/score';
 import { smoothedEmpiricalScore, smoothedScore } from '../../electron/science/scores/smoothed';
 import { sample } from '../../electron/science/samplers/sample';
+import { edmStepSigmas } from '../../electron/science/grids';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -207,8 +208,9 @@ describe('smoothed empirical score', () => {
     const start = tf.memory().numTensors;
     const y = matrix(25, 2, 11, 2);
     const smooth = smoothedEmpiricalScore(y, { smoothing: 0.5, draws: 4, seed: 0 });
-    for (const sampler of ['euler-maruyama', 'exponential', 'ode-heun', 'edm-heun'] as const) {
-      const edm = sampler === 'edm-heun' ? { sigmaMin: ou.sigmaOfT(0.01), sigmaMax: ou.sigmaOfT(5), stopEarly: 1 } : {};
+    for (const sampler of ['sde', 'ei', 'heun', 'edm'] as const) {
+      // edm: 19 Heun steps over Karras levels from sigma(5) down to sigma(0.01)
+      const edm = sampler === 'edm' ? { sigmas: edmStepSigmas(19, ou.sigmaOfT(0.01), ou.sigmaOfT(5)) } : {};
       const r = sample({ score: smooth }, { sampler, n: 12, dimension: 2, seed: 0, batchSize: 5, T: 5, delta: 0.01, steps: 20, grid: 'geometric', ...edm });
       expect(r.samples.every(Number.isFinite), sampler).toBe(true);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRunId, listRuns, newRunId, readRun, removeRun, saveRun } from '../../electron/workspace/runs';
@@ -35,5 +35,22 @@ describe('runs store', () => {
     })).rejects.toThrow('disk full');
     expect(readdirSync(join(ws, 'runs'))).toEqual([]);
     expect(existsSync(join(ws, 'runs'))).toBe(true);
+  });
+
+  it('reads a run.json written before the field names settled (memorised... -> memorized...)', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'runs-'));
+    const id = '20250101-000000-sample-abcdef';
+    mkdirSync(join(ws, 'runs', id), { recursive: true });
+    // as an older ScoreScope wrote it, by hand
+    writeFileSync(join(ws, 'runs', id, 'run.json'), `{
+  "id": "${id}", "kind": "sample", "title": "old", "created": "2025-01-01T00:00:00.000Z",
+  "params": { "seed": 0 }, "environment": {}, "timings": { "total": 1 },
+  "summary": { "memorisedFraction": 0.75, "medianNearestDistance": 3.05, "distinctNearest": 3, "memorisedFractionByDelta": { "0.01": 1 } },
+  "files": []
+}
+`);
+    const run = await readRun(ws, id);
+    expect(run.summary).toEqual({ memorizedFraction: 0.75, medianNearestDistance: 3.05, distinctNearest: 3, memorizedFractionByDelta: { '0.01': 1 } });
+    expect((await listRuns(ws))[0]!.summary['memorizedFraction']).toBe(0.75);
   });
 });

@@ -17,5 +17,7 @@ export interface CommandContext {
 export interface Command {
   usage: string;
   summary: string;
+  /** Option lines for `<command> --help` (from the contract's request schema); `args`: the positionals given. */
+  options?: (args: string[]) => string;
   run(ctx: CommandContext): Promise<number>;
 }

@@ -1,7 +1,8 @@
 /**
  * Handlers for the calls in electron/contract/sampling.ts (the service validated the shapes).
- * Job calls check what can be checked quickly in the workspace (the dataset exists, the subset
- * fits, delta follows from the bandwidth) so mistakes come back at once, not as failed jobs;
+ * Job calls check what only the workspace can tell (the dataset exists, the subset fits, the model
+ * matches) so mistakes come back at once, not as failed jobs; the request itself, early stopping
+ * included, was parsed and resolved by the contract;
  * runs.* read the runs store directly (async fs, no tfjs).
  */
 import { readFile } from 'node:fs/promises';
@@ -12,7 +13,6 @@ import {
 } from '../../contract';
 import { listDatasets, parseDatasetRef, showDataset, DatasetStoreError, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
-import { resolveEarlyStop } from '../../contract/early-stopping';
 import { checkModelFits, readModelRun } from '../../workspace/model-run';
 import type { HandlerTable } from './types';
 
@@ -58,14 +58,6 @@ async function checkModel(workspace: string, id: string, dimension: number, data
   }
 }
 
-function badRequest(fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    throw new ApiError('bad-request', (e as Error).message);
-  }
-}
-
 function isCifar(m: DatasetManifest): boolean {
   return m.kind === 'images' && m.format.startsWith('cifar10');
 }
@@ -97,13 +89,8 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
     if (req.sampler === 'cifar-kde' && manifest.kind !== 'images') {
       throw new ApiError('bad-request', `sampler: cifar-kde works on images in [0, 255]; "${manifest.name}" holds vectors (use kde)`);
     }
-    let control = `factor ${req.factor}`;
-    if (req.sampler !== 'cifar-kde') {
-      badRequest(() => {
-        const stop = resolveEarlyStop(req);
-        control = `δ=${stop.delta.toPrecision(3)}`;
-      });
-    }
+    // early stopping arrives resolved (contract/early-stopping.ts withEarlyStop)
+    const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${req.delta.toPrecision(3)}`;
     if (req.score === 'learned' && req.model) {
       await checkModel(ctx.workspace, req.model, checkLearnable(manifest, split), `${manifest.name}:${split}`);
     }

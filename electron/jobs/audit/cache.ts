@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { datasetsDir } from '../../workspace/datasets';
+import { canonicalJson, datasetsDir } from '../../workspace/datasets';
 import { writeFileAtomic } from '../../workspace/atomic';
 import type { HeldOutDistances, TrainingRadii } from '../../science/metrics';
 
@@ -47,17 +47,7 @@ export function cacheFile(workspace: string, dataset: string, key: CacheKey): st
   return join(datasetsDir(workspace), dataset, 'cache', name);
 }
 
-/** JSON with sorted keys, so key order never makes two equal keys differ. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-const sameKey = (a: CacheKey, b: CacheKey) => canonical(a) === canonical(b);
+const sameKey = (a: CacheKey, b: CacheKey) => canonicalJson(a) === canonicalJson(b);
 
 /** The cached value for `key`, or why there is none ('unused': no file; 'stale': another key). */
 export async function readCache<T>(file: string, key: CacheKey): Promise<{ value: T | null; state: 'cached' | 'stale' | 'unused' }> {

@@ -9,10 +9,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { auditHeadline, type AuditRequest, type AuditSummary } from '../../contract/audit';
+import { auditHeadline, type AuditRequest, type AuditSplitInfo, type AuditSummary } from '../../contract/audit';
 import { writeNpz, type NpzInput } from '../../../native-data';
 import { loadSplit, parseDatasetRef, type LoadedSplit } from '../../workspace/datasets';
 import { saveRun, runDirectory, type RunContent } from '../../workspace/runs';
+import { splitContentSha256 } from '../../workspace/split-hash';
+import { PIXEL_DISTANCE_LABEL } from '../../science/data-scaling';
 import { auditFiles, perSampleCsv } from '../exports/audit-files';
 import type { JobContext } from '../../science/job-context';
 import { runEnvironment } from '../runs/environment';
@@ -20,7 +22,7 @@ import { lapTimer } from '../runs/lap-timer';
 import { auditMetrics, type AuditReport, type HeldOutDistances, type TrainingRadii } from '../../science/metrics';
 import { defaultMaxHeldOut } from '../../science/metrics/heldOut';
 import { defaultMaxRadiiPoints, defaultRadiiK } from '../../science/metrics/precisionRecall';
-import { stageContext } from '../../science/metrics/progress';
+import { stageContext } from '../../science/job-context';
 import { createReferenceSet, nearestNeighbours, pixelsToUnit, type NeighbourResult } from '../../science/neighbours';
 import { cacheFile, readCache, writeCache, type CacheKey, type CacheState } from './cache';
 import { loadSamples, type LoadedSamples } from './samples';
@@ -31,22 +33,14 @@ import pkg from '../../../package.json';
 const TOP_WEIGHTS = 8;
 const BOOTSTRAP_RESAMPLES = 2000;
 
-interface SplitInfo {
-  ref: string;
-  dataset: string;
-  split: string;
-  sha256: string;
-  count: number;
-  itemShape: number[];
-  classes: string[] | null;
-}
-
-function splitInfo(s: LoadedSplit, name: string): SplitInfo {
+/** A split's identity: its own content hash (the .npy file) and its dataset's source archive hash. */
+async function splitInfo(workspace: string, s: LoadedSplit, name: string): Promise<AuditSplitInfo> {
   return {
     ref: `${name}:${s.split}`,
     dataset: name,
     split: s.split,
-    sha256: s.manifest.sha256,
+    splitSha256: await splitContentSha256(workspace, name, s.split),
+    sourceSha256: s.manifest.sha256,
     count: s.shape[0] ?? 0,
     itemShape: s.shape.slice(1),
     classes: s.manifest.classes,
@@ -216,8 +210,8 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const testD1 = test ? Float32Array.from(report.perSample, (p) => p.testD1 ?? NaN) : null;
   const authentic = report.authenticity ? Uint8Array.from(report.perSample, (p) => (p.authentic ? 1 : 0)) : null;
   const { perSample: _omit, ...metrics } = report;
-  const trainInfo = splitInfo(train, trainName);
-  const testInfo = test ? splitInfo(test, testName) : null;
+  const trainInfo = await splitInfo(workspace, train, trainName);
+  const testInfo = test ? await splitInfo(workspace, test, testName) : null;
   const params = {
     samples: req.samples,
     samplesPath: samples.source.path,
@@ -229,7 +223,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     seed: req.seed,
     resize: req.resize ?? null,
     fit: req.resize !== undefined ? (req.fit ?? 'cover') : null,
-    distance: 'L2 on pixels scaled to [0, 1]',
+    distance: PIXEL_DISTANCE_LABEL,
     bootstrapResamples: BOOTSTRAP_RESAMPLES,
     radiiK: defaultRadiiK,
     maxRadiiPoints: defaultMaxRadiiPoints,
@@ -239,8 +233,8 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   };
   const stamp = {
     app: `ScoreScope ${pkg.version}`,
-    dataset: { ref: trainInfo.ref, sha256: trainInfo.sha256 },
-    test: testInfo ? { ref: testInfo.ref, sha256: testInfo.sha256 } : null,
+    dataset: { ref: trainInfo.ref, splitSha256: trainInfo.splitSha256, sourceSha256: trainInfo.sourceSha256 },
+    test: testInfo ? { ref: testInfo.ref, splitSha256: testInfo.splitSha256, sourceSha256: testInfo.sourceSha256 } : null,
     params,
     seed: req.seed,
     backend: `${env.backend} (${env.device})`,

@@ -71,6 +71,17 @@ export function ratioHistogram(ratios: ArrayLike<number>, bins = RATIO_BINS): { 
   return { edges, counts };
 }
 
+/**
+ * A split's identity as saved. Audits made before the split hashes were recorded stored only
+ * `sha256`, the dataset's source archive hash: it is read as `sourceSha256`, the split's own unknown.
+ */
+function splitInfoOf(saved: unknown): AuditSplitInfo {
+  const s = saved as AuditSplitInfo & { sha256?: string };
+  if (typeof s.sourceSha256 === 'string') return s;
+  const { sha256, ...rest } = s;
+  return { ...rest, splitSha256: null, sourceSha256: sha256 ?? '' };
+}
+
 async function load(workspace: string, id: string): Promise<LoadedAudit> {
   let manifest: RunManifest;
   try {
@@ -113,8 +124,8 @@ async function load(workspace: string, id: string): Promise<LoadedAudit> {
     environment: manifest.environment,
     timings: manifest.timings,
     source: details['source'] as AuditSource,
-    train: details['train'] as AuditSplitInfo,
-    test: (details['test'] as AuditSplitInfo | null) ?? null,
+    train: splitInfoOf(details['train']),
+    test: details['test'] ? splitInfoOf(details['test']) : null,
     metrics,
     ratioHistogram: ratioHistogram(ratios),
     columns: {

@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import type { LoadedAudit } from './audit-data';
+import type { AuditSplitInfo } from '../../contract/audit';
 import { rowsRaster } from './audit-images';
 
 export interface GallerySelection {
@@ -30,6 +31,12 @@ export function selectRows(audit: LoadedAudit, sel: GallerySelection): number[] 
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** "<ref> (<count> images) split sha256 <hash> · source archive sha256 <hash>": which hash is which. */
+export function splitIdentity(s: AuditSplitInfo): string {
+  const own = s.splitSha256 ? `split sha256 ${s.splitSha256}` : 'split sha256 not recorded';
+  return `${s.ref} (${s.count} images) ${own} · source archive sha256 ${s.sourceSha256}`;
+}
+
 /** One-line stamp: what produced these numbers. */
 export function stampLines(audit: LoadedAudit): string[] {
   const d = audit.detail;
@@ -38,8 +45,8 @@ export function stampLines(audit: LoadedAudit): string[] {
   const versions = (env['versions'] ?? {}) as Record<string, unknown>;
   return [
     `ScoreScope ${String(versions['app'] ?? '')} · audit ${d.id} · ${d.created}`,
-    `training ${d.train.ref} (${d.train.count} images) sha256 ${d.train.sha256}`,
-    ...(d.test ? [`test ${d.test.ref} (${d.test.count} images) sha256 ${d.test.sha256}`] : []),
+    `training ${splitIdentity(d.train)}`,
+    ...(d.test ? [`test ${splitIdentity(d.test)}`] : []),
     `samples ${d.source.run ? `run ${d.source.run}` : d.source.path} (${d.metrics.count}) · k=${String(p['k'])} · threshold ${Number(p['threshold']).toFixed(4)} · seed ${String(p['seed'])}`,
     `backend ${String(env['backend'])} (${String(env['device'])}) · distances: L2 on pixels in [0, 1]`,
   ];

@@ -7,8 +7,9 @@ import { savedThresholdSummary, type AuditDetail, type AuditThresholdSummary, ty
 import { summaryAt, type LoadedAudit } from './audit-data';
 import { encodePng } from '../../workspace/image-tiles';
 import { rowsRaster } from './audit-images';
-import { gapHistogramOption, perClassOption, ratioHistogramOption, renderSvg } from './audit-charts';
-import { selectRows, stampLines, type GallerySelection } from './audit-gallery';
+import { gapHistogramOption, perClassOption, ratioHistogramOption } from './audit-charts';
+import { renderSvg } from '../runs/figures';
+import { selectRows, splitIdentity, stampLines, type GallerySelection } from './audit-gallery';
 
 const esc = (s: unknown) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -50,8 +51,8 @@ function paramsTable(d: AuditDetail): string {
     ['audit run', d.id],
     ['created', d.created],
     ['samples', `${d.source.run ? `run ${d.source.run}` : d.source.path} (${d.source.format}, ${d.metrics.count} × ${d.source.itemShape.join('×')})`],
-    ['training split', `${d.train.ref}: ${d.train.count} images, sha256 ${d.train.sha256}`],
-    ['test split', d.test ? `${d.test.ref}: ${d.test.count} images, sha256 ${d.test.sha256}` : 'none'],
+    ['training split', splitIdentity(d.train)],
+    ['test split', d.test ? splitIdentity(d.test) : 'none'],
     ...Object.entries(d.params).map(([k, v]) => [`param ${k}`, typeof v === 'object' ? JSON.stringify(v) : v] as [string, unknown]),
     ['backend', `${String(env['backend'])} (${String(env['device'])}): ${String(env['backendReason'] ?? '')}`],
     ['versions', JSON.stringify(env['versions'])],
@@ -65,15 +66,15 @@ export async function htmlReport(workspace: string, audit: LoadedAudit, sel: Gal
   const threshold = sel.threshold ?? d.metrics.threshold;
   const rows = selectRows(audit, sel);
   const k = d.columns.k;
-  const charts: string[] = [await renderSvg(ratioHistogramOption(d, threshold), 560, 300)];
+  const charts: string[] = [renderSvg(ratioHistogramOption(d, threshold), 560, 300)];
   const gap = gapHistogramOption(d);
-  if (gap) charts.push(await renderSvg(gap, 560, 300));
+  if (gap) charts.push(renderSvg(gap, 560, 300));
   const m = d.metrics;
   const mem: AuditThresholdSummary = threshold === m.threshold
     ? savedThresholdSummary(m)
     : await summaryAt(audit, threshold);
   const perClass = perClassOption(d, mem.perClass);
-  if (perClass) charts.push(await renderSvg(perClass, 560, 300));
+  if (perClass) charts.push(renderSvg(perClass, 560, 300));
 
   const raster = await rowsRaster(workspace, audit, rows);
   const w = raster.width / (1 + k);

@@ -4,10 +4,12 @@
  * Saves samples.npz (arr_0 uint8 NHWC), nearest.npz, neighbours.json, figure-nearest.png (each
  * sample above its nearest training image), figure-ratios.svg (d1/d2 per sample) and table.csv/json.
  */
-import type { JobContext } from '../../science/job-context';
+import { experiments } from '../../contract/experiments';
+import { stageContext, type JobContext } from '../../science/job-context';
 import type { Cifar10ExperimentRequest, Cifar10ExperimentResult } from '../../contract/sampling';
 import { cifarEmpirical } from '../../science/experiments/cifar-empirical';
-import { MEMORISATION_RATIO } from '../../science/experiments/nearest';
+import { defaultThreshold } from '../../science/metrics/memorization';
+import { reportNearest } from './reported-distances';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
@@ -22,45 +24,47 @@ export async function runCifar10Experiment(workspace: string, req: Cifar10Experi
   const r = await cifarEmpirical(
     data.matrix,
     { n: req.n, seed: req.seed, steps: req.steps, stopEarly: req.stopEarly, sigmaMin: req.sigmaMin, sigmaMax: req.sigmaMax, rho: req.rho },
-    ctx && { ...ctx, progress: (f, m) => ctx.progress(0.02 + 0.93 * f, m) },
+    stageContext(ctx, 0.02, 0.95),
   );
   ctx?.throwIfCancelled();
   const environment = await runEnvironment();
   const D = data.matrix.cols;
   const itemShape = data.itemShape;
+  // distances in the reported unit (L2 on pixels in [0, 1]), as the audit measures them
+  const { nn, summary: memo, unit } = reportNearest(
+    { index: Int32Array.from(r.nearestIndex), first: Float64Array.from(r.nearestDistance), second: Float64Array.from(r.secondDistance) },
+    data.scaling,
+  );
   const ratios = r.nearestDistance.map((d, i) => d / r.secondDistance[i]!);
   const summary = {
-    memorisedFraction: r.memorisedFraction,
-    medianNearestDistance: r.medianNearestDistance,
-    meanNearestDistance: r.meanNearestDistance,
-    distinctNearest: r.distinctNearest,
+    ...memo,
     lastSigma: r.sigmas.at(-1)!,
     trainingImages: data.used,
     data: data.ref,
-    distanceUnits: '[-1, 1] model units',
+    distanceUnits: unit.label,
   };
   const figures = ['figure-nearest.png', 'figure-ratios.svg'];
   const nearest = new Uint8Array(req.n * D);
   for (let i = 0; i < req.n; i++) nearest.set(data.pixels.subarray(r.nearestIndex[i]! * D, (r.nearestIndex[i]! + 1) * D), i * D);
   ctx?.progress(0.97, 'writing the run');
-  const manifest = await saveRun(workspace, 'experiment:cifar10', async (dir): Promise<RichRunContent> => {
+  const manifest = await saveRun(workspace, experiments.cifar10.runKind, async (dir): Promise<RichRunContent> => {
     await writeArrays(dir, 'samples.npz', { arr_0: { data: r.samplesUint8, shape: [req.n, ...itemShape] } });
     await writeArrays(dir, 'nearest.npz', { arr_0: { data: nearest, shape: [req.n, ...itemShape] }, index: { data: Int32Array.from(r.nearestIndex), shape: [req.n] } });
-    await writeJson(dir, 'neighbours.json', { units: '[-1, 1] model units', k: 2, index: r.nearestIndex, d1: r.nearestDistance, d2: r.secondDistance });
+    await writeJson(dir, 'neighbours.json', { units: unit.label, k: 2, index: r.nearestIndex, d1: Array.from(nn.first), d2: Array.from(nn.second) });
     await writeStackedImagesPng(dir, figures[0]!, [r.samplesUint8, nearest], req.n, itemShape, 16, 3);
     await writeText(dir, figures[1]!, barFigureSvg({
       title: 'Distance ratio to the two nearest training images',
-      subtitle: `${data.ref}, N = ${data.used}; EDM Heun ${req.steps} levels stopped ${req.stopEarly} early (sigma ${r.sigmas.at(-1)!.toPrecision(3)}); memorised ${(100 * r.memorisedFraction).toFixed(0)}%`,
+      subtitle: `${data.ref}, N = ${data.used}; EDM Heun ${req.steps} levels stopped ${req.stopEarly} early (sigma ${r.sigmas.at(-1)!.toPrecision(3)}); memorised ${(100 * memo.memorizedFraction).toFixed(0)}%`,
       xLabel: 'sample',
       yLabel: 'd1 / d2',
       values: ratios,
-      colours: ratios.map((q) => (q < MEMORISATION_RATIO ? figureColours.train : figureColours.samples)),
-      marks: [{ y: MEMORISATION_RATIO, label: '1/3: memorised below' }],
+      colours: ratios.map((q) => (q < defaultThreshold ? figureColours.train : figureColours.samples)),
+      marks: [{ y: defaultThreshold, label: '1/3: memorised below' }],
     }));
-    await writeTable(dir, 'table', ['sample', 'nearestIndex', 'd1', 'd2', 'ratio', 'memorised'],
-      ratios.map((q, i) => [i, r.nearestIndex[i]!, r.nearestDistance[i]!, r.secondDistance[i]!, q, q < MEMORISATION_RATIO]));
+    await writeTable(dir, 'table', ['sample', 'nearestIndex', 'd1', 'd2', 'ratio', 'memorized'],
+      ratios.map((q, i) => [i, r.nearestIndex[i]!, nn.first[i]!, nn.second[i]!, q, q < defaultThreshold]));
     return {
-      kind: 'experiment:cifar10',
+      kind: experiments.cifar10.runKind,
       title: `CIFAR-10 empirical score, EDM ${req.steps} levels stopped ${req.stopEarly} early (N=${data.used}, n=${req.n})`,
       params: { ...req, data: data.ref, subset: data.used },
       environment,
@@ -70,7 +74,7 @@ export async function runCifar10Experiment(workspace: string, req: Cifar10Experi
         dataset: { ref: data.ref, sha256: data.sha256, usedItems: data.used, totalItems: data.total, scaling: data.scaling.kind },
         samples: { file: 'samples.npz', member: 'arr_0', dtype: 'uint8', shape: [req.n, ...itemShape], coordinates: 'data (EDM output at the last noise level), bytes = clip(round((x + 1) * 127.5))' },
         sigmas: r.sigmas,
-        neighbours: 'exact L2 on the float samples in [-1, 1]; memorised iff d1/d2 < 1/3',
+        neighbours: `exact L2 on the float samples in [-1, 1], reported as ${unit.label} (half the [-1, 1] distance); memorised iff d1/d2 < 1/3`,
       },
     };
   });

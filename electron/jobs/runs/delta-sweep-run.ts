@@ -4,7 +4,8 @@
  * a workspace dataset, or by default the paper's 2-D Gaussian set (N = 100 from N((-5, 5), 10 I)).
  * Saves figure-delta-sweep.svg and table.csv/json, and for images figure-delta-sweep-samples.png.
  */
-import type { JobContext } from '../../science/job-context';
+import { experiments } from '../../contract/experiments';
+import { stageContext, type JobContext } from '../../science/job-context';
 import type { DeltaSweepRequest, DeltaSweepResult } from '../../contract/sampling';
 import { deltaSweep } from '../../science/experiments/delta-sweep';
 import { gaussian2dTrainingSet } from '../../science/experiments/gaussian2d';
@@ -12,12 +13,11 @@ import type { DataMatrix } from '../../science/scores/empirical';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
+import { reportedSummary } from './reported-distances';
 import { figureColours, lineFigureSvg } from './figures';
 import { writeStackedImagesPng, writeTable, writeText, type RichRunContent } from './run-files';
-import { minus1To1ToBytes } from '../../science/data-scaling';
+import { identityScaling, minus1To1ToBytes, reportedDistanceUnit, type DistanceUnit } from '../../science/data-scaling';
 import type { DeltaSweepPoint } from '../../science/experiments/delta-sweep';
-
-const ENGINE_SAMPLER = { sde: 'euler-maruyama', ei: 'exponential', ode: 'ode-euler', heun: 'ode-heun' } as const;
 
 const SAMPLES_FIGURE = 'figure-delta-sweep-samples.png';
 const SAMPLES_FIGURE_COLUMNS = 12;
@@ -43,38 +43,43 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
   let dataLabel: string;
   let dataDetails: Record<string, unknown>;
   let images: { pixels: Uint8Array; itemShape: number[] } | null = null;
+  /** Distances and noise norms are reported in this unit (reported-distances.ts). */
+  let unit: DistanceUnit;
   if (req.data) {
     const data = await loadTrainingData(workspace, req.data, req.subset);
     matrix = data.matrix;
     if (data.kind === 'images' && data.pixels) images = { pixels: data.pixels, itemShape: data.itemShape };
     dataLabel = `${data.ref} (N=${data.used})`;
-    dataDetails = { ref: data.ref, sha256: data.sha256, kind: data.kind, usedItems: data.used, scaling: data.scaling.kind, units: data.kind === 'images' ? '[-1, 1] model units' : 'data units' };
+    unit = reportedDistanceUnit(data.scaling);
+    dataDetails = { ref: data.ref, sha256: data.sha256, kind: data.kind, usedItems: data.used, scaling: data.scaling.kind, units: unit.label };
   } else {
     const N = req.subset ?? 100;
     matrix = { values: gaussian2dTrainingSet(N, [-5, 5], 10, req.seed), rows: N, cols: 2 };
     dataLabel = `2-D Gaussian N((-5, 5), 10 I) (N=${N})`;
-    dataDetails = { ref: null, synthetic: `gaussian2dTrainingSet(${N}, [-5, 5], 10, seed ${req.seed})`, units: 'data units' };
+    unit = reportedDistanceUnit(identityScaling);
+    dataDetails = { ref: null, synthetic: `gaussian2dTrainingSet(${N}, [-5, 5], 10, seed ${req.seed})`, units: unit.label };
   }
   const deltas = [...req.deltas].sort((a, b) => a - b);
   const r = await deltaSweep(
     matrix,
     deltas,
-    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: ENGINE_SAMPLER[req.sampler], seed: req.seed, keepSamples: images !== null, miDraws: req.miDraws },
-    ctx && { ...ctx, progress: (f, m) => ctx.progress(0.95 * f, m) },
+    { n: req.n, steps: req.steps, grid: req.grid, T: req.T, sampler: req.sampler, seed: req.seed, keepSamples: images !== null, miDraws: req.miDraws },
+    stageContext(ctx, 0, 0.95),
   );
   ctx?.throwIfCancelled();
   const environment = await runEnvironment();
-  const rows = r.points.map((p) => ({
-    delta: p.delta, bandwidth: p.bandwidth, expectedNoiseNorm: p.expectedNoiseNorm,
-    memorisedFraction: p.memorisedFraction, medianNearestDistance: p.medianNearestDistance,
+  const rows = r.points.map((p) => reportedSummary({
+    delta: p.delta, bandwidth: p.bandwidth, expectedNoiseNorm: p.expectedNoiseNorm * unit.perModelUnit,
+    memorizedFraction: p.memorizedFraction, medianNearestDistance: p.medianNearestDistance,
     meanNearestDistance: p.meanNearestDistance, distinctNearest: p.distinctNearest,
     mutualInformation: p.mutualInformation?.nats ?? null, mutualInformationSE: p.mutualInformation?.standardError ?? null,
-  }));
+  }, unit));
   const logN = Math.log(matrix.rows);
   const summary = {
     data: dataLabel,
-    memorisedFractionByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.memorisedFraction])),
+    memorizedFractionByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.memorizedFraction])),
     medianNearestDistanceByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.medianNearestDistance])),
+    distanceUnits: unit.label,
     ...(req.miDraws >= 2 ? {
       mutualInformationByDelta: Object.fromEntries(rows.map((x) => [String(x.delta), x.mutualInformation])),
       logN,
@@ -82,17 +87,17 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
   };
   const figures = ['figure-delta-sweep.svg', ...(images ? [SAMPLES_FIGURE] : [])];
   ctx?.progress(0.97, 'writing the run');
-  const manifest = await saveRun(workspace, 'experiment:delta-sweep', async (dir): Promise<RichRunContent> => {
+  const manifest = await saveRun(workspace, experiments.deltaSweep.runKind, async (dir): Promise<RichRunContent> => {
     await writeText(dir, figures[0]!, lineFigureSvg({
       title: 'Memorisation against the early-stopping time delta',
       subtitle: `${dataLabel}; ${req.sampler}, ${req.steps} steps on a ${req.grid} grid, T = ${req.T}; ${req.n} samples per delta, same noise`,
       xLabel: 'delta (log)',
       yLabel: req.miDraws >= 2 ? 'memorised fraction (d1/d2 < 1/3); MI / log N' : 'memorised fraction (d1/d2 < 1/3)',
-      rightLabel: 'median distance to nearest training point',
+      rightLabel: `median distance to nearest training point (${unit.label})`,
       xLog: true,
       yMax: 1,
       series: [
-        { name: 'memorised fraction', points: rows.map((x) => [x.delta, x.memorisedFraction]), colour: figureColours.samples, style: 'line' },
+        { name: 'memorised fraction', points: rows.map((x) => [x.delta, x.memorizedFraction]), colour: figureColours.samples, style: 'line' },
         { name: 'median NN distance', points: rows.map((x) => [x.delta, x.medianNearestDistance]), colour: figureColours.train, style: 'line', rightAxis: true },
         { name: 'expected leftover noise h(δ)√D', points: rows.map((x) => [x.delta, x.expectedNoiseNorm]), colour: figureColours.muted, style: 'dashed', rightAxis: true },
         ...(req.miDraws >= 2 ? [{
@@ -104,7 +109,7 @@ export async function runDeltaSweepExperiment(workspace: string, req: DeltaSweep
     if (images) await writeSweepSamplesFigure(dir, images, r.points, Math.min(req.n, SAMPLES_FIGURE_COLUMNS));
     await writeTable(dir, 'table', Object.keys(rows[0]!), rows.map((x) => Object.values(x)));
     return {
-      kind: 'experiment:delta-sweep',
+      kind: experiments.deltaSweep.runKind,
       title: `Delta sweep: ${dataLabel}, ${deltas.length} deltas`,
       params: { ...req, deltas, data: req.data ?? null },
       environment,

@@ -16,10 +16,10 @@ import type { SampleRequest } from '../../contract/sampling';
 import type { JobContext } from '../../science/job-context';
 import { ou } from '../../science/forward-process';
 import { createRowNoise, noiseStreams } from '../../science/noise';
-import { hooksFromContext, sample, type SampleSpec, type SamplerName } from '../../science/samplers/sample';
+import { hooksFromContext, sample, type SampleSpec } from '../../science/samplers/sample';
+import { edmStepSigmas } from '../../science/grids';
 import { sampleCifarKde, scottBandwidth } from '../../science/samplers/kde';
 import { buildScore, type ScoreInputs } from './score-choice';
-import type { EarlyStop } from '../../contract/early-stopping';
 import type { TrainingData } from './training-data';
 
 export interface DrawnSamples {
@@ -27,23 +27,12 @@ export interface DrawnSamples {
   values: Float32Array;
   /** How the stored samples relate to the sampler's output. */
   coordinates: string;
-  /** Engine sampler that ran. */
-  engineSampler: SamplerName | 'cifar-kde';
   /** Score built (null for samplers that use the data directly). */
   scoreDescription: string | null;
   /** Schedule stepped through: kind, length and end points (all of it when short). */
   schedule: { kind: string; points: number; first: number; last: number; values?: number[] };
   scoreEvaluations: number;
 }
-
-const ENGINE_SAMPLER: Record<Exclude<SampleRequest['sampler'], 'cifar-kde'>, SamplerName> = {
-  sde: 'euler-maruyama',
-  ei: 'exponential',
-  ode: 'ode-euler',
-  heun: 'ode-heun',
-  edm: 'edm-heun',
-  kde: 'kde',
-};
 
 /** Rows per batch: large for low-dimensional data (cheap rows), 64 for images (memory). */
 function batchSizeFor(D: number, n: number): number {
@@ -81,7 +70,6 @@ function drawCifarKde(req: SampleRequest, data: TrainingData, ctx: JobContext | 
   return {
     values: out,
     coordinates: 'pixels: a training image + N(0, factor * H) in [0, 255], clipped, mapped to [-1, 1] as v / 127.5 - 1',
-    engineSampler: 'cifar-kde',
     scoreDescription: null,
     schedule: { kind: `Scott bandwidth (mean ${(meanBw / D).toFixed(3)} of 255) x sqrt(factor ${req.factor})`, points: 0, first: 0, last: 0 },
     scoreEvaluations: 0,
@@ -89,19 +77,16 @@ function drawCifarKde(req: SampleRequest, data: TrainingData, ctx: JobContext | 
 }
 
 /** `inputs`: the trained network (score 'learned'), the smoothing (score 'smoothed') or the patch (score 'local'), settled by the caller. */
-export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyStop | null, ctx: JobContext | undefined, from: number, to: number, inputs: ScoreInputs = {}): DrawnSamples {
+export function drawSamples(req: SampleRequest, data: TrainingData, ctx: JobContext | undefined, from: number, to: number, inputs: ScoreInputs = {}): DrawnSamples {
   if (req.sampler === 'cifar-kde') return drawCifarKde(req, data, ctx, from, to);
-  if (!stop) throw new Error(`sampler ${req.sampler} needs delta or bandwidth`);
   const D = data.matrix.cols;
-  const sampler = ENGINE_SAMPLER[req.sampler];
+  const sampler = req.sampler;
   const spec: SampleSpec = {
     sampler, n: req.n, dimension: D, seed: req.seed, samplerSeed: req.samplerSeed ?? req.seed, batchSize: batchSizeFor(D, req.n),
-    T: req.T, delta: stop.delta, steps: req.steps, grid: req.grid,
+    T: req.T, delta: req.delta, steps: req.steps, grid: req.grid,
+    // edm: `steps` Heun steps over Karras levels (rho 7) from sigma(T) down to sigma(delta)
+    ...(sampler === 'edm' ? { sigmas: edmStepSigmas(req.steps, ou.sigmaOfT(req.delta), ou.sigmaOfT(req.T)) } : {}),
   };
-  if (sampler === 'edm-heun') {
-    // `steps` intervals = steps + 1 Karras levels from sigma(T) to sigma(delta); drop the final step to 0
-    Object.assign(spec, { steps: req.steps + 1, sigmaMin: ou.sigmaOfT(stop.delta), sigmaMax: ou.sigmaOfT(req.T), rho: 7, stopEarly: 1 });
-  }
   const built = sampler === 'kde' ? null : buildScore(req.score, data.matrix, inputs);
   const hooks = hooksFromContext(ctx, 'step', from, to);
   let run: ReturnType<typeof sample>;
@@ -111,16 +96,15 @@ export function drawSamples(req: SampleRequest, data: TrainingData, stop: EarlyS
     built?.score.dispose();
   }
   if (run.coordinates === 'ou') {
-    const scale = ou.veScale(stop.delta);
+    const scale = ou.veScale(req.delta);
     for (let i = 0; i < run.samples.length; i++) run.samples[i] = run.samples[i]! * scale;
   }
-  const kind = sampler === 'edm-heun' ? 'EDM/Karras noise levels (rho 7)' : sampler === 'kde' ? 'direct KDE at delta' : `${req.grid} OU-time grid`;
+  const kind = sampler === 'edm' ? 'EDM/Karras noise levels (rho 7)' : sampler === 'kde' ? 'direct KDE at delta' : `${req.grid} OU-time grid`;
   return {
     values: run.samples,
     coordinates: run.coordinates === 'ou'
       ? 'data: the OU output at delta times e^delta (x = e^delta x_OU; for s_N this is a training point + sigma(delta) z)'
       : 'data: the EDM output at the last noise level sigma(delta) (a training point + sigma z for s_N)',
-    engineSampler: sampler,
     scoreDescription: built?.description ?? null,
     schedule: describeSchedule(kind, run.schedule),
     scoreEvaluations: run.scoreEvaluations,

@@ -10,12 +10,15 @@ import { SVGRenderer } from 'echarts/renderers';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
 
+/** The one chart palette (run figures and the audit report): samples / novel blue, memorised red. */
 export const figureColours = {
   train: '#e4572e',
   samples: '#3b63d9',
   second: '#1f8a4c',
+  memorized: '#c4322b',
   muted: '#667085',
   text: '#1d2330',
+  grid: '#e3e6eb',
 } as const;
 
 const FONT = 'Inter, Segoe UI, Helvetica, Arial, sans-serif';

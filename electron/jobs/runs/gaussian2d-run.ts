@@ -5,7 +5,9 @@
  * grid), figure-samples.svg (two panels) and table.csv/json
  * (one row per score); headline numbers: memorised fraction and median NN distance per score.
  */
-import type { JobContext } from '../../science/job-context';
+import { experiments } from '../../contract/experiments';
+import { stageContext, type JobContext } from '../../science/job-context';
+import { identityScaling, reportedDistanceUnit } from '../../science/data-scaling';
 import type { Gaussian2dExperimentRequest, Gaussian2dExperimentResult, KdeDensityGrid, RunPoints } from '../../contract/sampling';
 import { gaussian2d, type Gaussian2dResult, type Gaussian2dRun } from '../../science/experiments/gaussian2d';
 import { ou } from '../../science/forward-process';
@@ -33,14 +35,15 @@ function empiricalTargetDensity(r: Gaussian2dResult, delta: number): KdeDensityG
 
 export async function runGaussian2dExperiment(workspace: string, req: Gaussian2dExperimentRequest, ctx?: JobContext): Promise<Gaussian2dExperimentResult> {
   const r = await gaussian2d(
-    { nTrain: req.nTrain, nSamples: req.nSamples, steps: req.steps, T: req.T, delta: req.delta, seed: req.seed, sampler: req.sampler === 'ei' ? 'exponential' : 'euler-maruyama' },
-    ctx && { ...ctx, progress: (f, m) => ctx.progress(0.95 * f, m) },
+    { nTrain: req.nTrain, nSamples: req.nSamples, steps: req.steps, T: req.T, delta: req.delta, seed: req.seed, sampler: req.sampler },
+    stageContext(ctx, 0, 0.95),
   );
   ctx?.throwIfCancelled();
   const environment = await runEnvironment();
   const summary = {
-    memorisedFraction: { empirical: r.empirical.memorisedFraction, gaussian: r.gaussian.memorisedFraction },
+    memorizedFraction: { empirical: r.empirical.memorizedFraction, gaussian: r.gaussian.memorizedFraction },
     medianNearestDistance: { empirical: r.empirical.medianNearestDistance, gaussian: r.gaussian.medianNearestDistance },
+    distanceUnits: reportedDistanceUnit(identityScaling).label,
     gaussianVariance: r.gaussian.variance,
   };
   const points: RunPoints = {
@@ -55,7 +58,7 @@ export async function runGaussian2dExperiment(workspace: string, req: Gaussian2d
   };
   const figures = ['figure-samples.svg'];
   ctx?.progress(0.97, 'writing the run');
-  const manifest = await saveRun(workspace, 'experiment:gaussian2d', async (dir): Promise<RichRunContent> => {
+  const manifest = await saveRun(workspace, experiments.gaussian2d.runKind, async (dir): Promise<RichRunContent> => {
     await writeArrays(dir, 'samples.npz', {
       train: { data: flat(r.train), shape: [r.train.length, 2] },
       empirical: { data: flat(r.empirical.samples), shape: [r.empirical.samples.length, 2] },
@@ -63,7 +66,7 @@ export async function runGaussian2dExperiment(workspace: string, req: Gaussian2d
     });
     await writeJson(dir, 'points.json', points);
     const panel = (name: string, run: Gaussian2dRun) => ({
-      title: `${name}: memorised ${pct(run.memorisedFraction)}, median NN ${run.medianNearestDistance.toFixed(3)}`,
+      title: `${name}: memorised ${pct(run.memorizedFraction)}, median NN ${run.medianNearestDistance.toFixed(3)}`,
       series: [
         { name: 'samples', points: run.samples, colour: figureColours.samples, size: 3 },
         { name: 'training points', points: r.train, colour: figureColours.train, size: 8, hollow: true },
@@ -74,15 +77,15 @@ export async function runGaussian2dExperiment(workspace: string, req: Gaussian2d
       [panel('empirical score', r.empirical), panel('exact Gaussian score', r.gaussian)],
     ));
     const row = (name: string, run: Gaussian2dRun) => [
-      name, run.memorisedFraction, run.medianNearestDistance, run.meanNearestDistance, run.distinctNearest,
+      name, run.memorizedFraction, run.medianNearestDistance, run.meanNearestDistance, run.distinctNearest,
       run.sampleMean[0], run.sampleMean[1], run.variance[0], run.variance[1],
     ];
-    await writeTable(dir, 'table', ['score', 'memorisedFraction', 'medianNearestDistance', 'meanNearestDistance', 'distinctNearest', 'meanX', 'meanY', 'varianceX', 'varianceY'],
+    await writeTable(dir, 'table', ['score', 'memorizedFraction', 'medianNearestDistance', 'meanNearestDistance', 'distinctNearest', 'meanX', 'meanY', 'varianceX', 'varianceY'],
       [row('empirical', r.empirical), row('gaussian', r.gaussian)]);
     return {
-      kind: 'experiment:gaussian2d',
+      kind: experiments.gaussian2d.runKind,
       title: `2-D Gaussian: empirical vs exact score (N=${r.params.nTrain}, ${r.params.steps} steps)`,
-      params: { ...req, mean: r.params.mean, variance: r.params.variance, h: r.params.h, engineSampler: r.params.sampler },
+      params: { ...req, mean: r.params.mean, variance: r.params.variance, h: r.params.h },
       environment,
       timings: { total: r.seconds },
       summary,
@@ -95,7 +98,7 @@ export async function runGaussian2dExperiment(workspace: string, req: Gaussian2d
   });
   ctx?.progress(1, 'done');
   const strip = (run: Gaussian2dRun) => ({
-    memorisedFraction: run.memorisedFraction, medianNearestDistance: run.medianNearestDistance, meanNearestDistance: run.meanNearestDistance,
+    memorizedFraction: run.memorizedFraction, medianNearestDistance: run.medianNearestDistance, meanNearestDistance: run.meanNearestDistance,
     distinctNearest: run.distinctNearest, samples: run.samples, variance: run.variance,
   });
   return { run: manifest.id, dir: runDirectory(workspace, manifest.id), summary, train: r.train, empirical: strip(r.empirical), gaussian: strip(r.gaussian), figures };

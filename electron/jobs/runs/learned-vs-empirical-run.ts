@@ -6,13 +6,16 @@
  * also reports each score's relative L2 error against it at a few times.
  * Files: figure-samples.svg (two scatter panels), table.csv/json, samples.npz (learned, empirical).
  */
+import { experiments } from '../../contract/experiments';
 import type { JobContext } from '../../science/job-context';
 import {
   TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, type LearnedVsEmpiricalRequest, type LearnedVsEmpiricalResult,
 } from '../../contract/sampling';
 import { gaussian2dTrainingSet } from '../../science/experiments/gaussian2d';
 import { sampleWithEachScore, relativeScoreErrors } from '../../science/experiments/learned-vs-empirical';
-import { searchNearestTwo, summariseMemorisation } from '../../science/experiments/nearest';
+import { searchNearestTwo } from '../../science/experiments/nearest';
+import { identityScaling } from '../../science/data-scaling';
+import { reportNearest } from './reported-distances';
 import { empiricalScore } from '../../science/scores/empirical';
 import { isotropicGaussianScore } from '../../science/scores/gaussian';
 import { learnedScore } from '../../science/scores/learned';
@@ -23,12 +26,11 @@ import { loadTrainingData } from './training-data';
 import { loadLearnedModel, type LoadedModel } from './score-choice';
 import { saveTrainedScore, type TrainingSet } from './train-score-run';
 import { readModelRun } from '../../workspace/model-run';
-import { firstTwo } from './points';
+import { firstTwo } from '../../science/points';
 import { figureColours, scatterPanelsSvg } from './figures';
 import { writeArrays, writeTable, writeText, type RichRunContent } from './run-files';
 
-const ENGINE_SAMPLER = { sde: 'euler-maruyama', ei: 'exponential', ode: 'ode-euler', heun: 'ode-heun' } as const;
-const KIND = 'experiment:learned-vs-empirical';
+const KIND = experiments.learnedVsEmpirical.runKind;
 const FIGURE = 'figure-samples.svg';
 /** The paper's target (docs/math.md §4). */
 const PAPER = { mean: [-5, 5] as [number, number], variance: 10, N: 100 };
@@ -82,7 +84,7 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
   try {
     const t0 = performance.now();
     samples = sampleWithEachScore([{ label: 'learned', score: learned }, { label: 'empirical', score: empirical }], D, {
-      sampler: ENGINE_SAMPLER[req.sampler], n: req.n, steps: req.steps, grid: req.grid, delta: req.delta, T: req.T, seed: req.seed,
+      sampler: req.sampler, n: req.n, steps: req.steps, grid: req.grid, delta: req.delta, T: req.T, seed: req.seed,
     }, ctx, req.model ? 0.05 : 0.6, 0.9);
     timings['sample'] = (performance.now() - t0) / 1000;
     if (set.synthetic) {
@@ -103,15 +105,18 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
   const nnLearned = await searchNearestTwo(set.matrix, samples[0]!, req.n, ctx, 0.9, 0.94);
   const nnEmpirical = await searchNearestTwo(set.matrix, samples[1]!, req.n, ctx, 0.94, 0.97);
   timings['neighbours'] = (performance.now() - t1) / 1000;
-  const memo = { learned: summariseMemorisation(nnLearned), empirical: summariseMemorisation(nnEmpirical) };
+  // vector data: distances in data units
+  const reportedLearned = reportNearest(nnLearned, identityScaling);
+  const memo = { learned: reportedLearned.summary, empirical: reportNearest(nnEmpirical, identityScaling).summary };
   const train = firstTwo(set.matrix.values, set.matrix.rows, D, POINTS_LIMIT);
   const points = samples.map((s) => firstTwo(s, req.n, D, POINTS_LIMIT));
 
   const summary = {
     data: set.label,
     model: loaded.run.id,
-    memorisedFraction: { learned: memo.learned.memorisedFraction, empirical: memo.empirical.memorisedFraction },
+    memorizedFraction: { learned: memo.learned.memorizedFraction, empirical: memo.empirical.memorizedFraction },
     medianNearestDistance: { learned: memo.learned.medianNearestDistance, empirical: memo.empirical.medianNearestDistance },
+    distanceUnits: reportedLearned.unit.label,
     ...(scoreError ? { relativeScoreError: Object.fromEntries(scoreError.map((e) => [`t=${e.t}`, { learned: e.learned, empirical: e.empirical }])) } : {}),
   };
   const environment = await runEnvironment();
@@ -119,7 +124,7 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
   ctx?.progress(0.97, 'writing the run');
   const manifest = await saveRun(workspace, KIND, async (dir): Promise<RichRunContent> => {
     const panel = (name: 'learned' | 'empirical', title: string, k: number) => ({
-      title: `${title} · memorised ${(100 * memo[name].memorisedFraction).toFixed(1)}% · median NN ${memo[name].medianNearestDistance.toPrecision(3)}`,
+      title: `${title} · memorised ${(100 * memo[name].memorizedFraction).toFixed(1)}% · median NN ${memo[name].medianNearestDistance.toPrecision(3)}`,
       series: [
         { name: 'samples', points: points[k]!, colour: figureColours.samples, size: 4 },
         { name: 'training points', points: train, colour: figureColours.train, size: 8, hollow: true },
@@ -127,8 +132,8 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
     });
     await writeText(dir, FIGURE, scatterPanelsSvg(`Learned vs empirical score, same noise: ${set.label}; ${control}`,
       [panel('learned', 'learned network', 0), panel('empirical', 'empirical score s_N', 1)], 460));
-    await writeTable(dir, 'table', ['score', 'memorisedFraction', 'medianNearestDistance', 'meanNearestDistance', 'distinctNearest'],
-      (['learned', 'empirical'] as const).map((k) => [k, memo[k].memorisedFraction, memo[k].medianNearestDistance, memo[k].meanNearestDistance, memo[k].distinctNearest]));
+    await writeTable(dir, 'table', ['score', 'memorizedFraction', 'medianNearestDistance', 'meanNearestDistance', 'distinctNearest'],
+      (['learned', 'empirical'] as const).map((k) => [k, memo[k].memorizedFraction, memo[k].medianNearestDistance, memo[k].meanNearestDistance, memo[k].distinctNearest]));
     if (scoreError) await writeTable(dir, 'table-score-error', ['t', 'learned', 'empirical'], scoreError.map((e) => [e.t, e.learned, e.empirical]));
     await writeArrays(dir, 'samples.npz', {
       learned: { data: samples[0]!, shape: [req.n, D] },

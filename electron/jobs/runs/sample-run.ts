@@ -5,7 +5,8 @@
  *   run.json        every parameter (seeds included), backend + device, versions, timings, summary
  *   samples.npz     arr_0: uint8 [n, H, W, C] images (from [-1, 1], rounded and clipped), or
  *                   float32 [n, D] vectors; data coordinates (see draw-samples.ts)
- *   neighbours.json nearest and second-nearest training index/distance per sample
+ *   neighbours.json nearest and second-nearest training index/distance per sample (images: L2 on
+ *                   pixels in [0, 1], as the audit; vectors: data units; reported-distances.ts)
  *   images:  nearest.npz (arr_0: each sample's nearest training image, index) + figure-nearest.png
  *   vectors: points.json (coordinates 0, 1 for charts; for the empirical score also the target KDE
  *            p_delta^N on an 80 x 80 grid, metrics/kde-density.ts) + figure-samples.svg
@@ -16,17 +17,18 @@ import type { SampleRequest, SampleRunResult, RunPoints, KdeDensityGrid } from '
 import { ou } from '../../science/forward-process';
 import { pixelNoise255 } from '../../contract/early-stopping';
 import { minus1To1ToBytes, bytesToMinus1To1 } from '../../science/data-scaling';
-import { searchNearestTwo, summariseMemorisation } from '../../science/experiments/nearest';
+import { searchNearestTwo } from '../../science/experiments/nearest';
+import { reportNearest } from './reported-distances';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { loadTrainingData, type TrainingData } from './training-data';
-import { resolveEarlyStop, type EarlyStop } from '../../contract/early-stopping';
+import { earlyStopOf, type EarlyStop } from '../../contract/early-stopping';
 import { kdeDensityGrid } from '../../science/metrics/kde-density';
 import { drawSamples } from './draw-samples';
 import { trainedRangeWarning } from '../../workspace/model-run';
 import { loadLearnedModel, resolveLocalPatch, resolveSmoothing, type ScoreInputs } from './score-choice';
 import { runEnvironment } from './environment';
 import { lapTimer } from './lap-timer';
-import { firstTwo } from './points';
+import { firstTwo } from '../../science/points';
 import { figureColours, scatterPanelsSvg } from './figures';
 import { writeArrays, writeJson, writeStackedImagesPng, writeText, type RichRunContent } from './run-files';
 
@@ -58,7 +60,8 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   const started = performance.now();
   const lap = lapTimer();
   const timings: Record<string, number> = {};
-  const stop = req.sampler === 'cifar-kde' ? null : resolveEarlyStop(req);
+  // resolved by the contract (withEarlyStop); cifar-kde has no early stopping
+  const stop = req.sampler === 'cifar-kde' ? null : earlyStopOf(req);
   /** Things a reader of the numbers should know (e.g. a network sampled outside its training range). */
   const warnings: string[] = [];
 
@@ -89,7 +92,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     ...(smoothing ? { smoothing: smoothing.sigma, smoothingDraws: smoothing.draws } : {}),
     ...(local ? { patch: local.patch } : {}),
   };
-  const drawn = drawSamples(req, data, stop, ctx, 0.05, 0.85, inputs);
+  const drawn = drawSamples(req, data, ctx, 0.05, 0.85, inputs);
   timings['sample'] = lap();
   ctx?.throwIfCancelled();
 
@@ -97,14 +100,16 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   const images = data.kind === 'images';
   const bytes = images ? minus1To1ToBytes(drawn.values) : null;
   const queries = bytes ? bytesToMinus1To1(bytes) : drawn.values;
-  const nn = await searchNearestTwo(data.matrix, queries, req.n, ctx, 0.85, 0.97);
-  const memo = summariseMemorisation(nn);
+  const found = await searchNearestTwo(data.matrix, queries, req.n, ctx, 0.85, 0.97);
+  const { nn, summary: memo, unit } = reportNearest(found, data.scaling);
   timings['neighbours'] = lap();
   ctx?.throwIfCancelled();
 
   const environment = await runEnvironment();
   const itemShape = data.itemShape;
-  const units = images ? '[-1, 1] model units (pixel / 127.5 - 1)' : 'data units';
+  // distances in the reported unit; the smoothing sigma stays a model-space parameter
+  const units = unit.label;
+  const modelUnits = images ? '[-1, 1] model units (pixel / 127.5 - 1)' : 'data units';
   const kernelRadius = stop && req.score === 'empirical' ? ou.sigmaOfT(stop.delta) : null;
   let points: RunPoints | null = null;
   if (!images) {
@@ -140,7 +145,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     if (points) {
       await writeJson(dir, 'points.json', points);
       await writeText(dir, 'figure-samples.svg', scatterPanelsSvg(title(req, data.ref, data.used, stop?.delta ?? null, inputs), [{
-        title: `memorised ${(100 * memo.memorisedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
+        title: `memorised ${(100 * memo.memorizedFraction).toFixed(1)}% · median NN distance ${memo.medianNearestDistance.toPrecision(3)}`,
         series: [
           { name: 'samples', points: points.sets[1]!.points, colour: figureColours.samples, size: 4 },
           { name: 'training points', points: points.sets[0]!.points, colour: figureColours.train, size: 8, hollow: true },
@@ -188,7 +193,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
           coordinates: drawn.coordinates,
           ...(bytes ? { mapping: 'bytes = clip(round((x + 1) * 127.5), 0, 255)' } : {}),
         },
-        sampler: { engine: drawn.engineSampler, schedule: drawn.schedule, scoreEvaluationsPerSample: drawn.scoreEvaluations },
+        sampler: { id: req.sampler, schedule: drawn.schedule, scoreEvaluationsPerSample: drawn.scoreEvaluations },
         score: drawn.scoreDescription,
         ...(learned ? {
           model: {
@@ -198,7 +203,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
         } : {}),
         ...(smoothing ? {
           smoothing: {
-            sigma: smoothing.sigma, draws: smoothing.draws, units, sigmaFrom: smoothing.sigmaFrom,
+            sigma: smoothing.sigma, draws: smoothing.draws, units: modelUnits, sigmaFrom: smoothing.sigmaFrom,
             ...(smoothing.spacing !== null ? { medianNearestNeighbourSpacing: smoothing.spacing, spacingItems: smoothing.spacingItems } : {}),
             what: 's(t, x) = (1/M) sum_m s_N(t, x + e^{-t} sigma eps_m), eps_m in antithetic pairs (eps, -eps): sigma in data units at every t',
           },
@@ -237,6 +242,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     delta: stop?.delta ?? null,
     bandwidth: stop?.bandwidth ?? null,
     summary: memo,
+    distanceUnits: units,
     timings: manifest.timings,
     points,
     smoothing: smoothing ? { sigma: smoothing.sigma, draws: smoothing.draws, spacing: smoothing.spacing } : null,

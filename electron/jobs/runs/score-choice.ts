@@ -21,7 +21,7 @@ import { runDirectory } from '../../workspace/runs';
 import { empiricalScore, type DataMatrix } from '../../science/scores/empirical';
 import { fitGaussian, gaussianScore, isotropicGaussianScore } from '../../science/scores/gaussian';
 import { checkWeights, learnedScore, type LearnedScoreModel, type NamedArray } from '../../science/scores/learned';
-import { median } from '../../science/experiments/nearest';
+import { median } from '../../science/metrics/stats';
 import { neighbourSearch } from '../../science/neighbours';
 import { checkSmoothingOptions, smoothedEmpiricalScore } from '../../science/scores/smoothed';
 import { checkLocalPatch, fullPatch, localPatchScore } from '../../science/scores/local-patch';
@@ -152,9 +152,9 @@ export interface LocalPatchSettings {
  * 2 max(H, W) - 1. The default is the odd side nearest a third of the image side (11 for CIFAR's
  * 32 x 32). Measured on CIFAR-10 (the mini set, N = 1000, 8 EDM samples of 12 steps, delta 0.002):
  * k = 3..7 matches too little context and gives "noise soup" (colour blobs, median NN distance
- * 21-24 model units, 0 memorised); k = 11 gives mosaics with coherent local structure (objects,
- * edges, backgrounds) that are new globally (distance 20, 0 memorised); k = 21 gives larger
- * pieces of single training images (17, 0 memorised); k = 31 gives copies (3.6, 7 of 8 memorised),
+ * 10.5-12 as L2 on pixels in [0, 1], 0 memorised); k = 11 gives mosaics with coherent local
+ * structure (objects, edges, backgrounds) that are new globally (distance 10, 0 memorised); k = 21
+ * gives larger pieces of single training images (8.5, 0 memorised); k = 31 gives copies (1.8, 7 of 8 memorised),
  * as s_N does (k = 63 is exactly s_N). A fixed patch cannot do what Kamb & Ganguli's calibrated,
  * time-dependent one does (large at high noise, small at the end), so a middle value it is.
  */

@@ -3,7 +3,8 @@
  * over independent training sets, and the least-squares slope of log err on log N (about -1: the
  * score is L2-accurate). Saves figure-score-error.svg (log-log with the fit) and table.csv/json.
  */
-import type { JobContext } from '../../science/job-context';
+import { experiments } from '../../contract/experiments';
+import { stageContext, type JobContext } from '../../science/job-context';
 import type { ScoreErrorRequest, ScoreErrorResult } from '../../contract/sampling';
 import { scoreErrorVsN } from '../../science/experiments/score-error';
 import { saveRun, runDirectory } from '../../workspace/runs';
@@ -14,7 +15,7 @@ import { writeTable, writeText, type RichRunContent } from './run-files';
 export async function runScoreErrorExperiment(workspace: string, req: ScoreErrorRequest, ctx?: JobContext): Promise<ScoreErrorResult> {
   const r = await scoreErrorVsN(
     { Ns: req.Ns, sets: req.sets, T: req.T, h: req.h, samplesPerTime: req.samplesPerTime, seed: req.seed },
-    ctx && { ...ctx, progress: (f, m) => ctx.progress(0.95 * f, m) },
+    stageContext(ctx, 0, 0.95),
   );
   ctx?.throwIfCancelled();
   const environment = await runEnvironment();
@@ -26,7 +27,7 @@ export async function runScoreErrorExperiment(workspace: string, req: ScoreError
   };
   const figures = ['figure-score-error.svg'];
   ctx?.progress(0.97, 'writing the run');
-  const manifest = await saveRun(workspace, 'experiment:score-error', async (dir): Promise<RichRunContent> => {
+  const manifest = await saveRun(workspace, experiments.scoreError.runKind, async (dir): Promise<RichRunContent> => {
     const fit = r.Ns.map((N): [number, number] => [N, Math.exp(r.intercept + r.slope * Math.log(N))]);
     await writeText(dir, figures[0]!, lineFigureSvg({
       title: 'Empirical score error against the number of training points',
@@ -43,7 +44,7 @@ export async function runScoreErrorExperiment(workspace: string, req: ScoreError
     await writeTable(dir, 'table', ['N', 'meanError', 'standardError', ...Array.from({ length: r.params.sets }, (_, j) => `set${j}`)],
       r.Ns.map((N, i) => [N, r.meanError[i]!, r.standardError[i]!, ...r.errors[i]!]));
     return {
-      kind: 'experiment:score-error',
+      kind: experiments.scoreError.runKind,
       title: `Score error vs N (${r.Ns[0]}..${r.Ns.at(-1)}, ${r.params.sets} sets): slope ${r.slope.toFixed(2)}`,
       params: { ...req, ...r.params },
       environment,

@@ -8,7 +8,7 @@
  *   figure-loss.svg  the loss curve
  * Sampling runs use it with score 'learned' and model <run id> (score-choice.ts).
  */
-import type { JobContext } from '../../science/job-context';
+import { stageContext, type JobContext } from '../../science/job-context';
 import { learnedScoreRefusal, type TrainScoreRequest, type TrainScoreResult, type TrainScoreSummary } from '../../contract/sampling';
 import type { DataMatrix } from '../../science/scores/empirical';
 import { parameterCount, parameterLayout } from '../../science/scores/learned';
@@ -54,7 +54,7 @@ export async function runTrainScore(workspace: string, req: TrainScoreRequest, c
     details: { ref: data.ref, sha256: data.sha256, kind: data.kind, itemShape: data.itemShape, totalItems: data.total, usedItems: data.used, units: 'data units (not standardised)' },
   };
   const { steps, batch, width, depth, lr, T, tMin, seed } = req;
-  const trained = trainScore(data.matrix, { steps, batch, width, depth, lr, T, tMin, seed }, ctx && { ...ctx, progress: (f, m) => ctx.progress(0.02 + 0.93 * f, m) });
+  const trained = trainScore(data.matrix, { steps, batch, width, depth, lr, T, tMin, seed }, stageContext(ctx, 0.02, 0.95));
   ctx?.throwIfCancelled();
   return saveTrainedScore(workspace, trained, set, { ...req, data: data.ref, subset: data.used }, ctx);
 }

@@ -1,7 +1,7 @@
 /**
  * Engine jobs of the datasets feature: probe, import, synthesise, download. They run in the
  * engine worker (streaming reads, decoding and hashing stay off the host's event loop); the
- * workspace store does the work, these only parse parameters and shape results.
+ * workspace store does the work, these only unpack the (already parsed) parameters and shape results.
  */
 import { rm } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
@@ -13,7 +13,7 @@ import { importDataset, probeImport, synthDataset } from '../../workspace/datase
 import { downloadDataset } from '../../workspace/datasets-download';
 import { withSize } from '../../workspace/datasets-info';
 import { sourceByteSize, type SyntheticSpec } from '../../../native-data';
-import { parseWithWorkspace as parse, type Task } from './types';
+import { jobParams, type Task } from './types';
 
 /** The synthetic spec a request describes (a one-number mean fills every coordinate). */
 export function synthSpec(r: SynthRequest): SyntheticSpec {
@@ -35,7 +35,7 @@ async function removeUploadSession(ws: string, source: string): Promise<void> {
 
 export const datasetTasks: Record<string, Task> = {
   'datasets.probe': async (params, ctx): Promise<DatasetProbe> => {
-    const { req } = parse(DatasetProbeRequest, params);
+    const { req } = jobParams(DatasetProbeRequest, params);
     const p = await probeImport(req.path, { resize: req.resize, fit: req.fit, ctx });
     const sizes = p.imageSizes ?? null;
     return {
@@ -55,20 +55,20 @@ export const datasetTasks: Record<string, Task> = {
   },
 
   'datasets.import': async (params, ctx): Promise<DatasetImportResult> => {
-    const { ws, req } = parse(DatasetImportRequest, params);
+    const { ws, req } = jobParams(DatasetImportRequest, params);
     const r = await importDataset(ws, req.path, { name: req.name, resize: req.resize, fit: req.fit, ctx });
     await removeUploadSession(ws, req.path);
     return { ...(await withSize(ws, r.manifest)), existing: r.existing };
   },
 
   'datasets.synth': async (params, ctx): Promise<DatasetImportResult> => {
-    const { ws, req } = parse(DatasetSynthRequest, params);
+    const { ws, req } = jobParams(DatasetSynthRequest, params);
     const r = await synthDataset(ws, synthSpec(req), { name: req.name, ctx });
     return { ...(await withSize(ws, r.manifest)), existing: r.existing };
   },
 
   'datasets.download': async (params, ctx): Promise<DatasetImportResult> => {
-    const { ws, req } = parse(DatasetDownloadRequest, params);
+    const { ws, req } = jobParams(DatasetDownloadRequest, params);
     const r = await downloadDataset(ws, { format: req.format, url: req.url, md5: req.md5, name: req.name, ctx });
     return { ...(await withSize(ws, r.manifest)), existing: r.existing, archive: r.archive };
   },

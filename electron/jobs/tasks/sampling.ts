@@ -1,7 +1,7 @@
 /**
  * Engine jobs of the sampling feature: sampling runs, the paper's experiments, and training score
- * networks. Each parses its parameters with the contract schema (handlers send
- * `{...request, workspace}`) and hands over to electron/jobs/runs, which computes, then writes
+ * networks. Handlers send `{...parsed request, workspace}` (early stopping already resolved by
+ * the contract); each task hands them, typed, to electron/jobs/runs, which computes, then writes
  * the run folder.
  */
 import {

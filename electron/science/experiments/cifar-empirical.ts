@@ -8,7 +8,9 @@ import type { JobContext } from '../job-context';
 import { minus1To1ToBytes } from '../data-scaling';
 import { empiricalScore, type DataMatrix } from '../scores/empirical';
 import { hooksFromContext, sample } from '../samplers/sample';
-import { searchNearestTwo, summariseMemorisation, type MemorisationSummary } from './nearest';
+import { edmSchedule } from '../samplers/edm';
+import { searchNearestTwo } from './nearest';
+import { summarizeNearest, type NearestSummary } from '../metrics/memorization';
 
 export interface CifarEmpiricalParams {
   /** Training rows used (first rows of `data`); default all. */
@@ -27,7 +29,7 @@ export interface CifarEmpiricalParams {
   chunkSize?: number;
 }
 
-export interface CifarEmpiricalResult extends MemorisationSummary {
+export interface CifarEmpiricalResult extends NearestSummary {
   params: Required<Omit<CifarEmpiricalParams, 'chunkSize'>>;
   /** Model-space samples, row-major [n, D] in [-1, 1] units. */
   samples: Float32Array;
@@ -66,8 +68,8 @@ export async function cifarEmpirical(data: DataMatrix, params: CifarEmpiricalPar
     run = sample(
       { score },
       {
-        sampler: 'edm-heun', n: p.n, dimension: D, seed: p.seed, batchSize: p.batchSize,
-        steps: p.steps, sigmaMin: p.sigmaMin, sigmaMax: p.sigmaMax, rho: p.rho, stopEarly: p.stopEarly,
+        sampler: 'edm', n: p.n, dimension: D, seed: p.seed, batchSize: p.batchSize,
+        sigmas: edmSchedule(p.steps, p.sigmaMin, p.sigmaMax, p.rho, p.stopEarly),
       },
       hooksFromContext(ctx, 'EDM step', 0, 0.9),
     );
@@ -79,7 +81,7 @@ export async function cifarEmpirical(data: DataMatrix, params: CifarEmpiricalPar
   ctx?.progress(1, 'done');
   return {
     params: p,
-    ...summariseMemorisation(nn),
+    ...summarizeNearest(nn),
     samples: run.samples,
     samplesUint8: minus1To1ToBytes(run.samples),
     nearestIndex: Array.from(nn.index),

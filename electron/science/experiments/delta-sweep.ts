@@ -7,21 +7,22 @@
  */
 import type { JobContext } from '../job-context';
 import { leftoverNoiseNorm, ou } from '../forward-process';
-import type { GridKind } from '../grids';
+import type { GridChoice, OuSamplerChoice } from '../../contract/sampling';
 import { empiricalScore, type DataMatrix } from '../scores/empirical';
-import { hooksFromContext, sample, type SamplerName } from '../samplers/sample';
+import { hooksFromContext, sample } from '../samplers/sample';
 import { kdeMutualInformation, mutualInformationDraws, type KdeMutualInformation } from '../metrics/kde-mutual-information';
-import { searchNearestTwo, summariseMemorisation, type MemorisationSummary } from './nearest';
+import { searchNearestTwo } from './nearest';
+import { summarizeNearest, type NearestSummary } from '../metrics/memorization';
 
 export interface DeltaSweepParams {
   /** Samples per delta (default 64). */
   n?: number;
   /** Steps per run (default 20) on a grid of this kind (default geometric) from T (default 5). */
   steps?: number;
-  grid?: GridKind;
+  grid?: GridChoice;
   T?: number;
-  /** OU sampler (default euler-maruyama). */
-  sampler?: Exclude<SamplerName, 'edm-heun' | 'kde'>;
+  /** OU sampler (default sde: Euler–Maruyama). */
+  sampler?: OuSamplerChoice;
   seed?: number;
   batchSize?: number;
   /** Training points per chunk of the empirical score. */
@@ -32,7 +33,7 @@ export interface DeltaSweepParams {
   miDraws?: number;
 }
 
-export interface DeltaSweepPoint extends MemorisationSummary {
+export interface DeltaSweepPoint extends NearestSummary {
   delta: number;
   /** KDE bandwidth h(delta) = sqrt(1 - e^{-2 delta}). */
   bandwidth: number;
@@ -64,16 +65,12 @@ export async function deltaSweep(
     steps: params.steps ?? 20,
     grid: params.grid ?? 'geometric',
     T: params.T ?? 5,
-    sampler: params.sampler ?? 'euler-maruyama',
+    sampler: params.sampler ?? 'sde',
     seed: params.seed ?? 0,
     batchSize: params.batchSize ?? 64,
     keepSamples: params.keepSamples ?? false,
     miDraws: params.miDraws ?? 256,
   } satisfies DeltaSweepResult['params'];
-  if (deltas.length < 1) throw new Error('deltaSweep: give at least one delta');
-  for (const d of deltas) {
-    if (!(d > 0) || !(d < p.T)) throw new Error(`deltaSweep: every delta must be in (0, T = ${p.T}), got ${d}`);
-  }
   if (data.rows < 2) throw new Error(`deltaSweep: need at least 2 training points, got ${data.rows}`);
   const D = data.cols;
   // sample at every delta first, then release the score before the neighbour search uploads
@@ -112,7 +109,7 @@ export async function deltaSweep(
       delta,
       bandwidth: ou.bandwidth(delta),
       expectedNoiseNorm: leftoverNoiseNorm(delta, D),
-      ...summariseMemorisation(part),
+      ...summarizeNearest(part),
       nearestIndex: Array.from(part.index),
       mutualInformation: information[i] ?? null,
       ...(p.keepSamples ? { samples: runs[i]! } : {}),

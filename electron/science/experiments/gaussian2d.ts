@@ -13,7 +13,9 @@ import { isotropicGaussianScore } from '../scores/gaussian';
 import type { Score } from '../scores/score';
 import { sampleEulerMaruyama, sampleExponentialIntegrator } from '../samplers/sde';
 import { hooksFromContext } from '../samplers/sample';
-import { axisVariance, exactNearestTwo, summariseMemorisation, toPairs, type MemorisationSummary } from './nearest';
+import { axisVariance, exactNearestTwo } from './nearest';
+import { summarizeNearest, type NearestSummary } from '../metrics/memorization';
+import { firstTwo } from '../points';
 
 export interface Gaussian2dParams {
   /** Training points (default 100). */
@@ -31,13 +33,13 @@ export interface Gaussian2dParams {
   steps?: number;
   /** Early stopping time (default 0: the last step lands on t = 0; the score is only evaluated at t > 0). */
   delta?: number;
-  /** 'euler-maruyama' (default, as the authors) or 'exponential'. */
-  sampler?: 'euler-maruyama' | 'exponential';
+  /** 'sde' (Euler–Maruyama: default, as the authors) or 'ei' (exponential integrator). */
+  sampler?: 'sde' | 'ei';
   /** Seed of the training set, initial points and step noise (default 0). */
   seed?: number;
 }
 
-export interface Gaussian2dRun extends MemorisationSummary {
+export interface Gaussian2dRun extends NearestSummary {
   samples: [number, number][];
   /** Per-axis sample variance (population). */
   variance: [number, number];
@@ -67,7 +69,7 @@ export function resolveGaussian2dParams(p: Gaussian2dParams = {}): Required<Gaus
     h: (T - delta) / steps,
     steps,
     delta,
-    sampler: p.sampler ?? 'euler-maruyama',
+    sampler: p.sampler ?? 'sde',
     seed: p.seed ?? 0,
   };
   if (!Number.isInteger(out.nTrain) || out.nTrain < 2) throw new Error(`gaussian2d: nTrain must be an integer >= 2, got ${out.nTrain}`);
@@ -110,11 +112,11 @@ export async function gaussian2d(params: Gaussian2dParams = {}, ctx?: JobContext
     const hooks = hooksFromContext(ctx, part === 0 ? 'empirical score, step' : 'Gaussian score, step', part / 2, (part + 1) / 2);
     let out: tf.Tensor2D | undefined;
     try {
-      out = p.sampler === 'exponential'
+      out = p.sampler === 'ei'
         ? sampleExponentialIntegrator(score, y0, times, stepNoise, hooks)
         : sampleEulerMaruyama(score, y0, times, stepNoise, hooks);
       const values = out.dataSync() as Float32Array;
-      const summary = summariseMemorisation(nearest(values, p.nSamples));
+      const summary = summarizeNearest(nearest(values, p.nSamples));
       const variance = axisVariance(values, p.nSamples, 2);
       let mx = 0;
       let my = 0;
@@ -124,7 +126,7 @@ export async function gaussian2d(params: Gaussian2dParams = {}, ctx?: JobContext
       }
       return {
         ...summary,
-        samples: toPairs(values, p.nSamples),
+        samples: firstTwo(values, p.nSamples, 2),
         variance: [variance[0]!, variance[1]!],
         sampleMean: [mx / p.nSamples, my / p.nSamples],
       };
@@ -141,7 +143,7 @@ export async function gaussian2d(params: Gaussian2dParams = {}, ctx?: JobContext
     const gaussianRun = run(exact, 1);
     return {
       params: p,
-      train: toPairs(train, p.nTrain),
+      train: firstTwo(train, p.nTrain, 2),
       empirical: empiricalRun,
       gaussian: gaussianRun,
       seconds: (performance.now() - started) / 1000,

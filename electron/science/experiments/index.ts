@@ -6,5 +6,5 @@ export { deltaSweep } from './delta-sweep';
 export type { DeltaSweepParams, DeltaSweepPoint, DeltaSweepResult } from './delta-sweep';
 export { cifarEmpirical } from './cifar-empirical';
 export type { CifarEmpiricalParams, CifarEmpiricalResult } from './cifar-empirical';
-export { exactNearestTwo, searchNearestTwo, summariseMemorisation, axisVariance, median, MEMORISATION_RATIO } from './nearest';
-export type { NearestTwo, NearestTwoResult, MemorisationSummary } from './nearest';
+export { exactNearestTwo, searchNearestTwo, axisVariance } from './nearest';
+export type { NearestTwo, NearestTwoResult } from './nearest';

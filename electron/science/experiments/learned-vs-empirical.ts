@@ -8,15 +8,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { JobContext } from '../job-context';
 import { ou } from '../forward-process';
 import { createNoise, noiseStreams } from '../noise';
-import { hooksFromContext, sample, type SamplerName } from '../samplers/sample';
-import type { GridKind } from '../grids';
+import { hooksFromContext, sample } from '../samplers/sample';
+import type { GridChoice, OuSamplerChoice } from '../../contract/sampling';
 import type { Score } from '../scores/score';
 
 export interface PairedSampling {
-  sampler: Exclude<SamplerName, 'edm-heun' | 'kde'>;
+  sampler: OuSamplerChoice;
   n: number;
   steps: number;
-  grid: GridKind;
+  grid: GridChoice;
   delta: number;
   T: number;
   seed: number;

@@ -1,10 +1,10 @@
 /**
- * Exact nearest-neighbour summaries for the experiments (docs/math.md §5): the two nearest training
- * points of each sample, the memorised fraction (d1/d2 < 1/3) and the median d1.
+ * Exact nearest-neighbour searches for the experiments (docs/math.md §5): the two nearest training
+ * points of each sample (summarised by metrics/memorization.ts summarizeNearest).
  * `exactNearestTwo` is a plain float64 search in JS (2-D sets, small image sets);
  * `searchNearestTwo` goes through the shared exact k-NN of electron/science/neighbours.
  */
-import type { JobContext } from '../job-context';
+import { stageContext, type JobContext } from '../job-context';
 import { neighbourSearch } from '../neighbours';
 
 export interface NearestTwoResult {
@@ -55,44 +55,6 @@ export function exactNearestTwo(train: { values: ArrayLike<number>; rows: number
   };
 }
 
-/** Memorisation ratio criterion (Yoon et al. 2023): memorised iff d1/d2 < 1/3. */
-export const MEMORISATION_RATIO = 1 / 3;
-
-export interface MemorisationSummary {
-  /** Fraction of samples with d1/d2 < 1/3. */
-  memorisedFraction: number;
-  /** Median distance to the nearest training point. */
-  medianNearestDistance: number;
-  /** Mean distance to the nearest training point. */
-  meanNearestDistance: number;
-  /** Number of distinct training points that are some sample's nearest. */
-  distinctNearest: number;
-}
-
-export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-}
-
-export function summariseMemorisation(nn: NearestTwoResult): MemorisationSummary {
-  const n = nn.first.length;
-  let memorised = 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    // d2 = 0 only if two training points coincide with the sample: count it as a copy
-    if (nn.first[i]! < MEMORISATION_RATIO * nn.second[i]! || nn.second[i] === 0) memorised++;
-    sum += nn.first[i]!;
-  }
-  return {
-    memorisedFraction: n === 0 ? NaN : memorised / n,
-    medianNearestDistance: median(nn.first),
-    meanNearestDistance: n === 0 ? NaN : sum / n,
-    distinctNearest: new Set(nn.index).size,
-  };
-}
-
 /** Per-coordinate (population) variance of the rows of a [count, D] matrix. */
 export function axisVariance(values: ArrayLike<number>, count: number, D: number): number[] {
   const mean = new Float64Array(D);
@@ -106,13 +68,6 @@ export function axisVariance(values: ArrayLike<number>, count: number, D: number
     }
   }
   return Array.from(sq, (s) => s / count);
-}
-
-/** Row-major [count, 2] values as [x, y] pairs (for charts and JSON). */
-export function toPairs(values: ArrayLike<number>, count: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < count; i++) out.push([values[2 * i]!, values[2 * i + 1]!]);
-  return out;
 }
 
 /**
@@ -132,11 +87,7 @@ export async function searchNearestTwo(
   if (train.rows < 2) throw new Error(`nearest neighbours: need at least 2 training points for d1/d2, got ${train.rows}`);
   const ref = neighbourSearch.createReference(train.values, train.rows, train.cols);
   try {
-    const scaled: JobContext | undefined = ctx && {
-      signal: ctx.signal,
-      throwIfCancelled: () => ctx.throwIfCancelled(),
-      progress: (f, m) => ctx.progress(from + (to - from) * f, m ?? 'nearest neighbours'),
-    };
+    const scaled = stageContext(ctx, from, to, 'nearest neighbours');
     const nn = await neighbourSearch.nearest(queries, count, ref, 2, scaled ? { ctx: scaled } : {});
     const out: NearestTwoResult = { index: new Int32Array(count), first: new Float64Array(count), second: new Float64Array(count) };
     for (let i = 0; i < count; i++) {

@@ -20,7 +20,7 @@ import { mannWhitneyU, type MannWhitneyResult } from './mannWhitney';
 import { calibratedDistances, defaultThreshold, memorizedFlags, nearestRatios, summarizeMemorization } from './memorization';
 import { perClassMemorization, type ClassMemorization } from './perClass';
 import { defaultMaxRadiiPoints, defaultRadiiK, gatherRows, precisionRecall, staleRadiiReason, type TrainingRadii } from './precisionRecall';
-import { stageContext } from './progress';
+import { stageContext } from '../job-context';
 import { metricStreams, seededSubsample } from './random';
 import { histogram, median, sharedEdges } from './stats';
 

@@ -13,8 +13,10 @@ export {
   memorizedFlags,
   nearestRatios,
   summarizeMemorization,
+  summarizeNearest,
   type FractionInterval,
   type MemorizationSummary,
+  type NearestSummary,
 } from './memorization';
 export { perClassMemorization, type ClassMemorization } from './perClass';
 export {

@@ -5,7 +5,7 @@
  */
 import type { NeighbourResult } from '../neighbours/types';
 import { metricRandom, metricStreams } from './random';
-import { sortedQuantile } from './stats';
+import { mean, median, sortedQuantile } from './stats';
 
 export const defaultThreshold = 1 / 3;
 
@@ -16,12 +16,13 @@ export const defaultThreshold = 1 / 3;
 export function nearestRatios(result: NeighbourResult): Float64Array {
   if (result.k < 2) throw new Error(`memorisation ratio: needs k >= 2 neighbours per sample, got k=${result.k}`);
   const out = new Float64Array(result.m);
-  for (let i = 0; i < result.m; i++) {
-    const d1 = result.distances[i * result.k]!;
-    const d2 = result.distances[i * result.k + 1]!;
-    out[i] = d1 === 0 ? 0 : d1 / d2;
-  }
+  for (let i = 0; i < result.m; i++) out[i] = distanceRatio(result.distances[i * result.k]!, result.distances[i * result.k + 1]!);
   return out;
+}
+
+/** r = d1 / d2, with an exact copy (d1 = 0, so also d2 = 0 between duplicates) at 0. */
+export function distanceRatio(d1: number, d2: number): number {
+  return d1 === 0 ? 0 : d1 / d2;
 }
 
 /** x is memorised iff r < threshold (default 1/3). */
@@ -116,5 +117,32 @@ export function summarizeMemorization(
     memorizedCI: [ci.lo, ci.hi],
     memorizedCount: Math.round(ci.estimate * ci.n),
     count: ci.n,
+  };
+}
+
+/** Headline numbers of a sample set's two nearest training points (sampling runs and experiments). */
+export interface NearestSummary {
+  /** Fraction of samples with d1/d2 < threshold (default 1/3). */
+  memorizedFraction: number;
+  /** Median and mean distance to the nearest training point (the distances' unit). */
+  medianNearestDistance: number;
+  meanNearestDistance: number;
+  /** Number of distinct training points that are some sample's nearest. */
+  distinctNearest: number;
+}
+
+/** Summarises nearest (d1, index) and second-nearest (d2) distances per sample. */
+export function summarizeNearest(
+  nn: { index: ArrayLike<number>; first: ArrayLike<number>; second: ArrayLike<number> },
+  threshold = defaultThreshold,
+): NearestSummary {
+  const n = nn.first.length;
+  const ratios = Float64Array.from({ length: n }, (_, i) => distanceRatio(nn.first[i]!, nn.second[i]!));
+  const flags = memorizedFlags(ratios, threshold);
+  return {
+    memorizedFraction: n === 0 ? NaN : flags.reduce((a, f) => a + f, 0) / n,
+    medianNearestDistance: median(nn.first),
+    meanNearestDistance: mean(nn.first),
+    distinctNearest: new Set(Array.from(nn.index)).size,
   };
 }

@@ -9,7 +9,7 @@
 import type { JobContext } from '../job-context';
 import { neighbourSearch } from '../neighbours';
 import type { NeighbourResult, NeighbourSearch, ReferenceSet } from '../neighbours/types';
-import { stageContext } from './progress';
+import { stageContext } from '../job-context';
 import { metricStreams, seededSubsample } from './random';
 
 export interface TrainingRadii {

@@ -5,5 +5,5 @@ export { sampleOdeEuler, sampleOdeHeun } from './ode';
 export { sampleEdmHeun, edmSchedule, veDenoiser } from './edm';
 export { sampleKde, sampleCifarKde, scottBandwidth } from './kde';
 export type { NumericMatrix, CifarKdeOptions } from './kde';
-export { sample, scheduleFor, hooksFromContext, samplerNames } from './sample';
-export type { SampleSpec, SampleSource, SampleResult, SamplerName } from './sample';
+export { sample, scheduleFor, hooksFromContext } from './sample';
+export type { SampleSpec, SampleSource, SampleResult } from './sample';

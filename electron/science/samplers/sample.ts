@@ -8,21 +8,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobContext } from '../job-context';
-import { timeGrid, type GridKind } from '../grids';
+import type { EngineSamplerChoice, GridChoice } from '../../contract/sampling';
+import { timeGrid } from '../grids';
 import { createRowNoise, noiseStreams } from '../noise';
 import type { DataMatrix } from '../scores/empirical';
 import type { Score } from '../scores/score';
-import { edmSchedule, sampleEdmHeun } from './edm';
+import { sampleEdmHeun } from './edm';
 import { sampleKde } from './kde';
 import { sampleOdeEuler, sampleOdeHeun } from './ode';
 import { sampleEulerMaruyama, sampleExponentialIntegrator } from './sde';
 import type { StepHooks } from './steps';
 
-export const samplerNames = ['euler-maruyama', 'exponential', 'ode-euler', 'ode-heun', 'edm-heun', 'kde'] as const;
-export type SamplerName = (typeof samplerNames)[number];
-
 export interface SampleSpec {
-  sampler: SamplerName;
+  /** The contract's sampler id (cifar-kde is samplers/kde.ts sampleCifarKde, apart). */
+  sampler: EngineSamplerChoice;
   /** Number of samples. */
   n: number;
   /** Dimension D of a sample (checked against the data when given). */
@@ -33,16 +32,13 @@ export interface SampleSpec {
   samplerSeed?: number;
   /** Rows per batch (memory bound); default 64. */
   batchSize?: number;
-  /** OU samplers: horizon T (default 5), early stopping delta, steps and grid kind (default uniform). */
+  /** OU samplers: horizon T (default 5), early stopping delta, steps and grid kind (default uniform); kde: delta. */
   T?: number;
   delta?: number;
   steps?: number;
-  grid?: GridKind;
-  /** EDM Heun: Karras levels (steps, default 18), sigma range, rho (default 0.002, 80, 7), steps skipped at the end. */
-  sigmaMin?: number;
-  sigmaMax?: number;
-  rho?: number;
-  stopEarly?: number;
+  grid?: GridChoice;
+  /** edm: the noise levels to step through, decreasing (grids.ts edmStepSigmas, or samplers/edm.ts edmSchedule). */
+  sigmas?: ArrayLike<number>;
 }
 
 export interface SampleSource {
@@ -72,15 +68,13 @@ function required<T>(value: T | undefined, what: string): T {
 
 /** The schedule a spec asks for: OU times from T to delta, or EDM noise levels. */
 export function scheduleFor(spec: SampleSpec): Float64Array {
-  if (spec.sampler === 'edm-heun') {
-    return edmSchedule(spec.steps ?? 18, spec.sigmaMin ?? 0.002, spec.sigmaMax ?? 80, spec.rho ?? 7, spec.stopEarly ?? 0);
-  }
+  if (spec.sampler === 'edm') return Float64Array.from(required(spec.sigmas, 'sigmas'));
   if (spec.sampler === 'kde') return Float64Array.of(required(spec.delta, 'delta'));
-  return timeGrid(spec.grid ?? 'uniform', spec.T ?? 5, required(spec.delta, 'delta'), required(spec.steps, 'steps'), spec.rho ?? 7);
+  return timeGrid(spec.grid ?? 'uniform', spec.T ?? 5, required(spec.delta, 'delta'), required(spec.steps, 'steps'));
 }
 
-function evaluationsPerStep(sampler: SamplerName): number {
-  return sampler === 'ode-heun' || sampler === 'edm-heun' ? 2 : sampler === 'kde' ? 0 : 1;
+function evaluationsPerStep(sampler: EngineSamplerChoice): number {
+  return sampler === 'heun' || sampler === 'edm' ? 2 : sampler === 'kde' ? 0 : 1;
 }
 
 /** Draws the samples a spec describes. Hooks see the step count over all batches. */
@@ -113,19 +107,19 @@ export function sample(source: SampleSource, spec: SampleSpec, hooks: StepHooks 
       try {
         const stepNoise = createRowNoise(samplerSeed, noiseStreams.sampler, first, rows);
         switch (spec.sampler) {
-          case 'euler-maruyama':
+          case 'sde':
             out = sampleEulerMaruyama(score, y0, schedule, stepNoise, batchHooks);
             break;
-          case 'exponential':
+          case 'ei':
             out = sampleExponentialIntegrator(score, y0, schedule, stepNoise, batchHooks);
             break;
-          case 'ode-euler':
+          case 'ode':
             out = sampleOdeEuler(score, y0, schedule, batchHooks);
             break;
-          case 'ode-heun':
+          case 'heun':
             out = sampleOdeHeun(score, y0, schedule, batchHooks);
             break;
-          case 'edm-heun':
+          case 'edm':
             out = sampleEdmHeun(score, y0, schedule, batchHooks);
             break;
         }
@@ -143,7 +137,7 @@ export function sample(source: SampleSource, spec: SampleSpec, hooks: StepHooks 
     samples,
     n,
     dimension: D,
-    coordinates: spec.sampler === 'edm-heun' ? 've' : 'ou',
+    coordinates: spec.sampler === 'edm' ? 've' : 'ou',
     schedule: Array.from(schedule),
     scoreEvaluations: stepsPerBatch * evaluationsPerStep(spec.sampler),
   };

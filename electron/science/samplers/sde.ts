@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NoiseSource } from '../noise';
+import { ou } from '../forward-process';
 import type { Score } from '../scores/score';
 import { gridSteps, runSteps, type StepHooks } from './steps';
 
@@ -34,7 +35,8 @@ export function sampleExponentialIntegrator(
 ): tf.Tensor2D {
   return scoreSteps('sampleExponentialIntegrator', score, y0, grid, hooks, (y, s, h) => {
     const deterministic = tf.add(tf.mul(y, Math.exp(h)), tf.mul(s, 2 * Math.expm1(h)));
-    return tf.add(deterministic, tf.mul(noise.normal(y.shape), Math.sqrt(Math.expm1(2 * h)))) as tf.Tensor2D;
+    // the noise of an OU step of length h is sigma(h) = sqrt(e^{2h} - 1) in the reverse-time scaling
+    return tf.add(deterministic, tf.mul(noise.normal(y.shape), ou.sigmaOfT(h))) as tf.Tensor2D;
   });
 }
 

@@ -6,7 +6,9 @@ import type {
   CallRequest, Cifar10ExperimentResult, DatasetInfo, JobStarted, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice, LearnedVsEmpiricalResult,
   RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult, TrainScoreResult,
 } from '../../../electron/contract';
-import { DEFAULT_SMOOTHING_DRAWS, DEFAULT_SWEEP_DELTAS, TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, parseNumberList } from '../../../electron/contract';
+import {
+  DEFAULT_DELTA, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, learnedScoreRefusal, presetRequest, type ExperimentKey,
+} from '../../../electron/contract';
 
 /** One column of the Lab: the settings of a sampling run and what it produced. */
 export interface PaneState {
@@ -48,7 +50,8 @@ export interface JobSlot {
 }
 
 export type PaneName = 'A' | 'B';
-export type PresetName = 'gaussian2d' | 'scoreError' | 'deltaSweep' | 'cifar10' | 'learnedVsEmpirical';
+/** A preset is one of the paper's experiments (electron/contract/experiments.ts, presets.ts). */
+export type PresetName = ExperimentKey;
 
 export interface PresetResults {
   gaussian2d: Gaussian2dExperimentResult;
@@ -64,7 +67,7 @@ interface PresetState<K extends PresetName> extends JobSlot {
 
 function pane(): PaneState {
   return {
-    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, patch: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: 0.001, factor: 1, T: 5, steps: 100, grid: 'geometric',
+    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, patch: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: DEFAULT_DELTA, factor: 1, T: 5, steps: 100, grid: 'geometric',
     n: 200, seed: 0, sameNoise: true, autoRerun: false, jobId: null, result: null, error: null,
   };
 }
@@ -101,15 +104,8 @@ export const useLab = defineStore('lab', () => {
   const datasetsError = ref<string | null>(null);
   const compare = ref(false);
   const panes = reactive<Record<PaneName, PaneState>>({ A: pane(), B: pane() });
-  const presetOptions = reactive({
-    gaussian2d: { steps: 2000, nSamples: 1000 },
-    scoreError: { largestN: 800, sets: 3 },
-    /** data '' = the paper's 2-D set; deltas as typed (comma-separated). */
-    deltaSweep: { steps: 100, n: 200, data: '', subset: null as number | null, deltas: DEFAULT_SWEEP_DELTAS.join(', ') },
-    cifar10: { subset: 5000, n: 16 },
-    /** data '' = the paper's 2-D set. */
-    learnedVsEmpirical: { data: '', trainSteps: TRAIN_SCORE_DEFAULTS.steps, n: 1000 },
-  });
+  /** The presets' knobs (data '' = the paper's 2-D set; the sweep's deltas as typed). */
+  const presetOptions = reactive(defaultPresetOptions());
   const presets = reactive({
     gaussian2d: { jobId: null, result: null, error: null } as PresetState<'gaussian2d'>,
     scoreError: { jobId: null, result: null, error: null } as PresetState<'scoreError'>,
@@ -254,38 +250,11 @@ export const useLab = defineStore('lab', () => {
     Object.assign(panes.B, settings);
   }
 
-  function presetRequest(name: PresetName) {
-    switch (name) {
-      case 'gaussian2d':
-        return { call: 'experiments.gaussian2d' as const, request: { steps: presetOptions.gaussian2d.steps, nSamples: presetOptions.gaussian2d.nSamples } };
-      case 'scoreError': {
-        const top = presetOptions.scoreError.largestN;
-        const Ns = [100, 200, 400, 800, 1600, 3200].filter((N) => N <= top);
-        return { call: 'experiments.scoreError' as const, request: { Ns: Ns.length >= 2 ? Ns : [100, 200], sets: presetOptions.scoreError.sets, h: 0.05, samplesPerTime: 500 } };
-      }
-      case 'deltaSweep': {
-        const o = presetOptions.deltaSweep;
-        return {
-          call: 'experiments.deltaSweep' as const,
-          request: { steps: o.steps, n: o.n, deltas: parseNumberList(o.deltas, 'deltas'), ...(o.data ? { data: o.data } : {}), ...(o.subset ? { subset: o.subset } : {}) },
-        };
-      }
-      case 'cifar10': {
-        const total = cifarDataset.value?.splits['train']?.count ?? presetOptions.cifar10.subset;
-        return { call: 'experiments.cifar10' as const, request: { subset: Math.min(presetOptions.cifar10.subset, total), n: presetOptions.cifar10.n } };
-      }
-      case 'learnedVsEmpirical': {
-        const o = presetOptions.learnedVsEmpirical;
-        return { call: 'experiments.learnedVsEmpirical' as const, request: { trainSteps: o.trainSteps, n: o.n, ...(o.data ? { data: o.data } : {}) } };
-      }
-    }
-  }
-
   async function runPreset(name: PresetName): Promise<void> {
     const state = presets[name] as PresetState<PresetName>;
     if (state.jobId) return;
     const result = await follow<PresetResults[PresetName]>(state, () => {
-      const { call, request } = presetRequest(name);
+      const { call, request } = presetRequest(name, presetOptions, cifarDataset.value?.splits['train']?.count ?? null);
       return client.call(call, request as never);
     });
     if (!result) return;

@@ -6,69 +6,6 @@ import { hashItem, setHashItem } from './nav';
 import { useHostList } from '../composables/useHostList';
 import { samplingJobKinds, type RunDetail } from '../../../electron/contract';
 
-export interface Headline {
-  label: string;
-  value: string;
-}
-
-const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
-const num = (v: unknown, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '–');
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
-
-/** Two scores from the same noise: memorised fraction and median NN distance of each ([key, label] pairs). */
-function comparisonHeadline(summary: Record<string, unknown>, scores: [string, string][]): Headline[] {
-  const m = rec(summary['memorisedFraction']);
-  const d = rec(summary['medianNearestDistance']);
-  return [
-    ...scores.map(([key, label]) => ({ label: `memorised (${label})`, value: pct(m[key]) })),
-    ...scores.map(([key, label]) => ({ label: `median NN (${label})`, value: num(d[key]) })),
-  ];
-}
-
-/** The few numbers that say what a run found, by kind (display only: the engine computed them). */
-export function headlineOf(kind: string, summary: Record<string, unknown>): Headline[] {
-  switch (kind) {
-    case 'experiment:gaussian2d':
-      return comparisonHeadline(summary, [['empirical', 's_N'], ['gaussian', 'Gaussian']]);
-    case 'experiment:score-error':
-      return [
-        { label: 'fitted slope', value: num(summary['slope']) },
-        { label: `error at N = ${num(rec(summary['errorAtSmallestN'])['N'])}`, value: num(rec(summary['errorAtSmallestN'])['error']) },
-        { label: `error at N = ${num(rec(summary['errorAtLargestN'])['N'])}`, value: num(rec(summary['errorAtLargestN'])['error']) },
-      ];
-    case 'experiment:delta-sweep': {
-      const byDelta = Object.entries(rec(summary['memorisedFractionByDelta']));
-      const first = byDelta[0];
-      const last = byDelta.at(-1);
-      const information = rec(summary['mutualInformationByDelta']);
-      return first && last
-        ? [
-            { label: `memorised at δ = ${first[0]}`, value: pct(first[1]) },
-            { label: `memorised at δ = ${last[0]}`, value: pct(last[1]) },
-            ...(last[0] in information
-              ? [{ label: `MI at δ = ${last[0]} (nats; log N = ${num(summary['logN'])})`, value: num(information[last[0]]) }]
-              : []),
-          ]
-        : [];
-    }
-    case 'train-score':
-      return [
-        { label: 'final loss (EMA)', value: num(summary['finalLoss'], 4) },
-        { label: 'steps', value: num(summary['steps'], 6) },
-        { label: 'seconds', value: num(summary['seconds']) },
-        { label: 'parameters', value: num(summary['parameters'], 7) },
-      ];
-    case 'experiment:learned-vs-empirical':
-      return comparisonHeadline(summary, [['learned', 'learned'], ['empirical', 's_N']]);
-    default:
-      return [
-        { label: 'memorised', value: pct(summary['memorisedFraction']) },
-        { label: 'median NN distance', value: num(summary['medianNearestDistance']) },
-        ...(typeof summary['distinctNearest'] === 'number' ? [{ label: 'distinct nearest', value: String(summary['distinctNearest']) }] : []),
-      ];
-  }
-}
-
 export const kindLabels: Record<string, string> = {
   sample: 'Sample',
   'experiment:gaussian2d': '2-D Gaussian',

@@ -1,4 +1,4 @@
-/** 2-D views of vector data for charts and JSON: the first two coordinates, evenly strided to a limit. */
+/** 2-D views of row-major data for charts and JSON: the first two coordinates, evenly strided to a limit. */
 export type Pair = [number, number];
 
 /** Coordinates (0, 1) of up to `limit` rows of a row-major [rows, D] matrix (D = 1: y = 0). */
