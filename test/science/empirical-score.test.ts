@@ -111,25 +111,6 @@ describe('empirical score s_N', () => {
     tf.dispose([y, x]);
   });
 
-  it('nearest returns the exact k nearest training points and their distances', () => {
-    const { y, x } = fixture(300, 5, 12, 8);
-    for (const orientation of ['data-left', 'query-left'] as const) {
-    const score = empiricalScore(y, { chunkSize: 70, orientation });
-    const nn = score.nearest(x, 3);
-    const yv = y.arraySync();
-    const xv = x.arraySync();
-    for (let b = 0; b < 12; b++) {
-      const d = yv.map((row, i) => ({ i, d: Math.hypot(...row.map((v, j) => v - xv[b]![j]!)) })).sort((p, q) => p.d - q.d);
-      for (let j = 0; j < 3; j++) {
-        expect(nn.indices[b * 3 + j]).toBe(d[j]!.i);
-        expect(nn.distances[b * 3 + j]!).toBeCloseTo(d[j]!.d, 4);
-      }
-    }
-    score.dispose();
-    }
-    tf.dispose([y, x]);
-  });
-
   it('logDensity matches the brute-force mixture density', () => {
     const { y, x } = fixture(40, 5, 6, 3);
     const score = empiricalScore(y, { chunkSize: 9 });

@@ -11,7 +11,7 @@ import { useTestBackend } from '../helpers/tf';
 import { xorshiftUniform } from './fixtures/xorshift';
 import { loadNativeKernels } from '../../electron/science/native/kernels';
 import { empiricalScore, tfjsEmpiricalScore, type EmpiricalScore } from '../../electron/science/scores/empirical';
-import { nativeEmpiricalScore } from '../../electron/science/scores/native-empirical';
+import { nativeEmpiricalScore } from '../../electron/science/scores/empirical';
 import { ou } from '../../electron/science/forward-process';
 
 const kernels = loadNativeKernels();

@@ -11,8 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/science/noise';
-import { bruteForce, copyRow, randomRows } from './fixtures/neighbour-references';
-import { detachedContext, JobCancelled, type JobContext } from '../../electron/science/job-context';
+import { bruteForce, copyRow, expectProgressAndCancellation, randomRows } from './fixtures/neighbour-references';
 import { addonCandidates, loadNativeKernels, nativeKernelInfo } from '../../electron/science/native/kernels';
 import {
   ballMembership,
@@ -227,19 +226,7 @@ describe.skipIf(!built)('native nearest neighbours', () => {
     const n = 100, d = 10, m = 40;
     const ref = randomRows(n, d, 5);
     const set = createReferenceSet(ref, n, d, { chunkSize: 10 });
-    const seen: number[] = [];
-    await nearestNeighbours(ref.slice(0, m * d), m, set, 2, { queryChunk: 20, ctx: detachedContext((f) => seen.push(f)) });
-    expect(seen.length).toBe(20);
-    expect(seen.at(-1)).toBe(1);
-    let calls = 0;
-    const cancelling: JobContext = {
-      progress: () => {},
-      throwIfCancelled: () => {
-        if (++calls === 3) throw new JobCancelled();
-      },
-      signal: new AbortController().signal,
-    };
-    await expect(nearestNeighbours(ref.slice(0, m * d), m, set, 2, { queryChunk: 20, ctx: cancelling })).rejects.toBeInstanceOf(JobCancelled);
+    await expectProgressAndCancellation(set, ref, m, d);
     await expect(nearestNeighbours(new Float32Array(7), 2, set, 1)).rejects.toThrow(/expected 2 queries x 10 values = 20, found 7/);
     await expect(nearestNeighbours(new Float32Array(20), 2, set, 101)).rejects.toThrow(/k must be an integer in 1..100/);
     await expect(nearestNeighbours(new Float32Array(20), 2, set, 1, { queryChunk: 0 })).rejects.toThrow(/queryChunk must be a positive integer/);

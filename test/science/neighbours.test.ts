@@ -7,8 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/science/noise';
-import { bruteForce, copyRow, randomRows } from './fixtures/neighbour-references';
-import { detachedContext, JobCancelled, type JobContext } from '../../electron/science/job-context';
+import { bruteForce, copyRow, expectProgressAndCancellation, randomRows } from './fixtures/neighbour-references';
 import {
   ballMembership,
   createReferenceSet,
@@ -115,19 +114,7 @@ describe('nearestNeighbours', () => {
     const ref = randomRows(n, d, 5);
     const start = tf.memory().numTensors;
     const set = createReferenceSet(ref, n, d, { chunkSize: 10 });
-    const seen: number[] = [];
-    await nearestNeighbours(ref.slice(0, m * d), m, set, 2, { queryChunk: 20, ctx: detachedContext((f) => seen.push(f)) });
-    expect(seen.length).toBe(20);
-    expect(seen.at(-1)).toBe(1);
-    let calls = 0;
-    const cancelling: JobContext = {
-      progress: () => {},
-      throwIfCancelled: () => {
-        if (++calls === 3) throw new JobCancelled();
-      },
-      signal: new AbortController().signal,
-    };
-    await expect(nearestNeighbours(ref.slice(0, m * d), m, set, 2, { queryChunk: 20, ctx: cancelling })).rejects.toBeInstanceOf(JobCancelled);
+    await expectProgressAndCancellation(set, ref, m, d);
     set.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });

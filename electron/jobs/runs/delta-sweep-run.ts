@@ -9,7 +9,7 @@ import { stageContext, type JobContext } from '../../science/job-context';
 import type { DeltaSweepRequest, DeltaSweepResult } from '../../contract/sampling';
 import { deltaSweep } from '../../science/experiments/delta-sweep';
 import { gaussian2dTrainingSet } from '../../science/experiments/gaussian2d';
-import type { DataMatrix } from '../../science/scores/empirical';
+import type { DataMatrix } from '../../science/data-matrix';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';

@@ -10,7 +10,7 @@
  */
 import { stageContext, type JobContext } from '../../science/job-context';
 import { learnedScoreRefusal, type TrainScoreRequest, type TrainScoreResult, type TrainScoreSummary } from '../../contract/sampling';
-import type { DataMatrix } from '../../science/scores/empirical';
+import type { DataMatrix } from '../../science/data-matrix';
 import { parameterCount, parameterLayout } from '../../science/scores/learned';
 import { learningRateAt, trainScore, type TrainedScore } from '../../science/training/train-score';
 import { TRAIN_SCORE_KIND, WEIGHTS_FILE } from '../../workspace/model-run';

@@ -4,7 +4,7 @@
  * float vectors as they are. The raw bytes of images are kept for the pixel-space KDE.
  */
 import { imagesMinus1To1, identityScaling, toModelSpace, type DataScaling } from '../../science/data-scaling';
-import type { DataMatrix } from '../../science/scores/empirical';
+import type { DataMatrix } from '../../science/data-matrix';
 import { loadSplit, parseDatasetRef } from '../../workspace/datasets';
 
 export interface TrainingData {

@@ -6,7 +6,8 @@
  */
 import type { JobContext } from '../job-context';
 import { minus1To1ToBytes } from '../data-scaling';
-import { empiricalScore, type DataMatrix } from '../scores/empirical';
+import { empiricalScore } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 import { hooksFromContext, sample } from '../samplers/sample';
 import { edmSchedule } from '../samplers/edm';
 import { searchNearestTwo } from './nearest';

@@ -8,7 +8,8 @@
 import type { JobContext } from '../job-context';
 import { leftoverNoiseNorm, ou } from '../forward-process';
 import type { GridChoice, OuSamplerChoice } from '../../contract/sampling';
-import { empiricalScore, type DataMatrix } from '../scores/empirical';
+import { empiricalScore } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 import { hooksFromContext, sample } from '../samplers/sample';
 import { kdeMutualInformation, mutualInformationDraws, type KdeMutualInformation } from '../metrics/kde-mutual-information';
 import { searchNearestTwo } from './nearest';

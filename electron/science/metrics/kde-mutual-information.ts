@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
 import { createNoise, noiseStreams } from '../noise';
-import type { DataMatrix, EmpiricalScore } from '../scores/empirical';
+import type { EmpiricalScore } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 
 export interface KdeMutualInformation {
   /** Estimate in nats. */

@@ -10,7 +10,7 @@
 import type { JobContext } from '../job-context';
 import { expansionTolerance, squaredDistance, squaredNorms } from './exact';
 import { asTfjsReference, defaultQueryChunk, forEachProduct } from './search';
-import type { BallMembership, ChunkSpan, ExactReference, ReferenceSet, SearchOptions } from './types';
+import type { BallMembership, BallMembershipSearch, ChunkSpan, ExactReference, ReferenceSet, SearchOptions } from './types';
 
 /**
  * Streams [queryBlock x referenceChunk] float32 products q.y of every query against every
@@ -39,18 +39,11 @@ function checkRadii(radii: ArrayLike<number>, count: number, what: string): void
 }
 
 /** Ball membership of a tfjs reference set (see the module comment). */
-export async function tfjsBallMembership(
-  queries: Float32Array,
-  m: number,
-  queryRadii: ArrayLike<number>,
-  ref: ReferenceSet,
-  refRadii: ArrayLike<number>,
-  opts: SearchOptions = {},
-): Promise<BallMembership> {
+export const tfjsBallMembership: BallMembershipSearch = async (queries, m, queryRadii, ref, refRadii, opts = {}) => {
   const r = asTfjsReference(ref);
   const scan: ProductScan = (q, rows, queryChunk, ctx, onBlockStart, visit, onBlockEnd) => forEachProduct(q, rows, r, queryChunk, ctx, onBlockStart, visit, onBlockEnd);
   return ballMembershipFrom(scan, queries, m, queryRadii, r, refRadii, opts);
-}
+};
 
 /** Ball membership from any product scan over `r` (the implementations differ only there). */
 export async function ballMembershipFrom(

@@ -12,7 +12,7 @@ import { ballMembershipFrom, type ProductScan } from './balls';
 import { checkQueries, checkQueryChunk, NeighbourCollector, selfQueries } from './collector';
 import { checkReferenceShape, chunkSpans, referenceNorms } from './reference';
 import { defaultQueryChunk } from './search';
-import type { BallMembership, ChunkSpan, ExactReference, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
+import type { BallMembership, BallMembershipSearch, ChunkSpan, ExactReference, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
 
 export interface NativeSearchOptions {
   /** Threads per kernel call (default: every hardware thread). */
@@ -156,14 +156,7 @@ export async function nativeSelfNeighbours(ref: ReferenceSet, k: number, opts: S
 }
 
 /** Ball membership (balls.ts) with the products from the native kernels. */
-export async function nativeBallMembership(
-  queries: Float32Array,
-  m: number,
-  queryRadii: ArrayLike<number>,
-  ref: ReferenceSet,
-  refRadii: ArrayLike<number>,
-  opts: SearchOptions = {},
-): Promise<BallMembership> {
+export const nativeBallMembership: BallMembershipSearch = async (queries, m, queryRadii, ref, refRadii, opts = {}) => {
   const r = asNativeReference(ref);
   const choice = { threads: r.threads, portable: r.portable };
   const scan: ProductScan = async (q, rows, queryChunk, ctx, onBlockStart, visit, onBlockEnd) => {
@@ -186,7 +179,7 @@ export async function nativeBallMembership(
     );
   };
   return ballMembershipFrom(scan, queries, m, queryRadii, r, refRadii, opts);
-}
+};
 
 /**
  * The native search with fixed options (threads, portable kernel), or undefined when the addon

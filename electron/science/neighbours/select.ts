@@ -8,7 +8,7 @@ import { tfjsBallMembership } from './balls';
 import { NativeReferenceSet, nativeBallMembership, nativeNearestNeighbours, nativeSelfNeighbours } from './native-search';
 import { checkReferenceShape, createTfjsReferenceSet } from './reference';
 import { tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
-import type { BallMembership, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
+import type { BallMembershipSearch, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
 
 /** What createReferenceSet will use: 'native-avx2', 'native-portable' or 'tfjs'. */
 export function activeNeighbourKernel(): NeighbourKernel {
@@ -38,18 +38,8 @@ export function selfNeighbours(ref: ReferenceSet, k: number, opts: SelfSearchOpt
 }
 
 /** Which queries lie in some reference ball and which reference rows in some query ball (balls.ts). */
-export function ballMembership(
-  queries: Float32Array,
-  m: number,
-  queryRadii: ArrayLike<number>,
-  ref: ReferenceSet,
-  refRadii: ArrayLike<number>,
-  opts: SearchOptions = {},
-): Promise<BallMembership> {
-  return ref instanceof NativeReferenceSet
-    ? nativeBallMembership(queries, m, queryRadii, ref, refRadii, opts)
-    : tfjsBallMembership(queries, m, queryRadii, ref, refRadii, opts);
-}
+export const ballMembership: BallMembershipSearch = (queries, m, queryRadii, ref, refRadii, opts = {}) =>
+  (ref instanceof NativeReferenceSet ? nativeBallMembership : tfjsBallMembership)(queries, m, queryRadii, ref, refRadii, opts);
 
 /** The best available search: native kernels when built, else tfjs. */
 export const neighbourSearch: NeighbourSearch = {

@@ -80,6 +80,9 @@ export interface BallMembership {
   refInQuery: Uint8Array;
 }
 
+/** Both directions of ball membership, as every implementation computes it. */
+export type BallMembershipSearch = NeighbourSearch['ballMembership'];
+
 export interface NeighbourSearch {
   readonly name: string;
   createReference(data: Float32Array, n: number, d: number, opts?: { chunkSize?: number }): ReferenceSet;

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
 import type { NoiseSource } from '../noise';
-import type { DataMatrix } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 
 /** Any row-major numeric matrix (float32 scaled data, or uint8 pixels). */
 export interface NumericMatrix {

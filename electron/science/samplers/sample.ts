@@ -11,7 +11,7 @@ import type { JobContext } from '../job-context';
 import type { EngineSamplerChoice, GridChoice } from '../../contract/sampling';
 import { timeGrid } from '../grids';
 import { createRowNoise, noiseStreams } from '../noise';
-import type { DataMatrix } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 import type { Score } from '../scores/score';
 import { sampleEdmHeun } from './edm';
 import { sampleKde } from './kde';

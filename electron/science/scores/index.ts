@@ -1,7 +1,7 @@
 export type { Score, DenoisingScore } from './score';
-export { hasDenoiser, scoreFromDenoised } from './score';
-export type { EmpiricalScore, EmpiricalScoreOptions, DataMatrix, TopWeights, Neighbours } from './empirical';
-export { empiricalScore } from './empirical';
+export { hasDenoiser, scoreFromDenoised, tweedieScore } from './score';
+export {
+  empiricalScore, tfjsEmpiricalScore, nativeEmpiricalScore,
+  type EmpiricalScore, type EmpiricalScoreOptions, type NativeEmpiricalOptions, type TopWeights,
+} from './empirical';
 export { isotropicGaussianScore, gaussianScore, fitGaussian, symmetricEigen } from './gaussian';
-export { tfjsEmpiricalScore } from './empirical';
-export { nativeEmpiricalScore, type NativeEmpiricalOptions } from './native-empirical';

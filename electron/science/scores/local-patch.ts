@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
-import type { DataMatrix } from './empirical';
+import type { DataMatrix } from '../data-matrix';
 import { tweedieScore, type DenoisingScore } from './score';
 
 export interface LocalPatchOptions {

@@ -28,7 +28,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../forward-process';
 import { createNoise, noiseStreams } from '../noise';
-import { empiricalScore, type DataMatrix, type EmpiricalScoreOptions } from './empirical';
+import { empiricalScore, type EmpiricalScoreOptions } from './empirical';
+import type { DataMatrix } from '../data-matrix';
 import { tweedieScore, type DenoisingScore } from './score';
 
 /** Sub-key of the perturbation generators within stream `picks` ('smth'). */

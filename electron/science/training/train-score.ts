@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { JobContext } from '../job-context';
 import { ou } from '../forward-process';
 import { createNoise, noiseStreams } from '../noise';
-import type { DataMatrix } from '../scores/empirical';
+import type { DataMatrix } from '../data-matrix';
 import {
   DEFAULT_FREQUENCIES, MAX_LEARNED_DIMENSION, checkArchitecture, initialWeights, noisePredictor, timeFeatureCount, writeTimeFeatures,
   type LearnedScoreModel, type MlpArchitecture,

@@ -1,5 +1,6 @@
 /**
- * The empirical optimal score s_N of docs/math.md §3: the exact score of the Gaussian KDE
+ * The empirical optimal score s_N of docs/math.md §3 on tfjs (empiricalScore in index.ts picks
+ * this or the native denoiser): the exact score of the Gaussian KDE
  *   p_t^N = (1/N) sum_i N(m_t y_i, s_t^2 I),
  *   s_N(t, x) = (m_t ybar(t, x) - x) / s_t^2,   ybar = sum_i w_i y_i,
  *   w = softmax_i( -||x - m_t y_i||^2 / (2 s_t^2) ).
@@ -29,79 +30,12 @@
  *   subnormal weights make the weighted-sum product several times slower (docs/math.md §7).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ou } from '../forward-process';
-import { loadNativeKernels, type NativeKernelName } from '../native/kernels';
-import { nativeEmpiricalScore } from './native-empirical';
-import type { DenoisingScore } from './score';
-
-/** Training data as a plain row-major matrix (float32, already scaled). */
-export interface DataMatrix {
-  values: Float32Array;
-  rows: number;
-  cols: number;
-}
-
-export type Orientation = 'data-left' | 'query-left';
-
-export interface EmpiricalScoreOptions {
-  /** Training points per chunk (default 1024 for data-left, tuned at D = 3072; 8192 for query-left). */
-  chunkSize?: number;
-  /** Most logits (rows x N) kept at once by the two-pass weighted mean; larger batches are split. */
-  logitBudget?: number;
-  /** Product orientation; default 'query-left' for D < 64, else 'data-left'. */
-  orientation?: Orientation;
-  /**
-   * 'auto' (default): the native denoiser (native-empirical.ts) when the addon is built and
-   * D >= 64, unless SCORESCOPE_NATIVE=0; 'tfjs' forces this file's implementation (e.g. for
-   * autodiff-based checks); 'native' requires the addon.
-   */
-  backend?: 'auto' | 'native' | 'tfjs';
-  /** Native only: threads per call (default every hardware thread). */
-  threads?: number;
-}
-
-/** The k largest softmax weights per query row, best first. */
-export interface TopWeights {
-  rows: number;
-  k: number;
-  /** Row-major [rows, k] training indices. */
-  indices: Int32Array;
-  /** Row-major [rows, k] softmax weights (sum over all N is 1). */
-  weights: Float32Array;
-}
-
-/** k nearest training points per query row, nearest first. */
-export interface Neighbours {
-  rows: number;
-  k: number;
-  /** Row-major [rows, k] training indices. */
-  indices: Int32Array;
-  /** Row-major [rows, k] L2 distances. */
-  distances: Float64Array;
-}
-
-export interface EmpiricalScore extends DenoisingScore {
-  /** What computes the denoiser: 'tfjs' or the native micro-kernel. */
-  readonly kernel: 'tfjs' | NativeKernelName;
-  /** N, the number of training points. */
-  readonly size: number;
-  /** D, the dimension of a point. */
-  readonly dimension: number;
-  /** The ideal denoiser ybar(t, x) = E[X_0 | X_t = x] under the empirical prior (OU coordinates). */
-  denoise(t: number, x: tf.Tensor2D): tf.Tensor2D;
-  /** VE/EDM denoiser D(x; sigma) = sum_i softmax_i(-||x - y_i||^2 / (2 sigma^2)) y_i. */
-  denoiseVE(sigma: number, x: tf.Tensor2D): tf.Tensor2D;
-  /** log p_t^N(x) per row, including the Gaussian normalising constant. */
-  logDensity(t: number, x: tf.Tensor2D): tf.Tensor1D;
-  /** The k largest weights w_i(t, x) per row of x, with their training indices. */
-  topWeights(t: number, x: tf.Tensor2D, k: number): TopWeights;
-  /**
-   * Exact k nearest training points (L2, data units) of each row of x, nearest first, from the
-   * chunks already on the device. Distances come from the expanded form in float32 (absolute
-   * error ~1e-7 ||x - mean||^2 on squared distances); use a float64 search to rank exact ties.
-   */
-  nearest(x: tf.Tensor2D, k: number): Neighbours;
-}
+import { columnMeans, toDataMatrix, type DataMatrix } from '../../data-matrix';
+import { tweedieScore } from '../score';
+import {
+  checkQueries, logDensityConstant, ouCoefficients, veCoefficients,
+  type EmpiricalScore, type EmpiricalScoreOptions, type Orientation,
+} from './types';
 
 /** Weights below e^{-87} relative to the largest are set to exactly 0 (no subnormals). */
 const LOG_WEIGHT_FLOOR = 87;
@@ -116,28 +50,6 @@ interface Chunk {
   size: number;
   withNorms: tf.Tensor2D;
   withOnes: tf.Tensor2D;
-}
-
-function toMatrix(data: tf.Tensor2D | DataMatrix): DataMatrix {
-  if (data instanceof tf.Tensor) {
-    if (data.rank !== 2) throw new Error(`empiricalScore: expected training data of shape [N, D], got [${data.shape.join(', ')}]`);
-    if (data.dtype !== 'float32') throw new Error(`empiricalScore: expected float32 training data, got ${data.dtype}`);
-    return { values: data.dataSync() as Float32Array, rows: data.shape[0], cols: data.shape[1] };
-  }
-  if (data.values.length !== data.rows * data.cols) {
-    throw new Error(`empiricalScore: ${data.values.length} values do not make a [${data.rows}, ${data.cols}] matrix`);
-  }
-  return data;
-}
-
-function columnMeans(m: DataMatrix): Float64Array {
-  const mean = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const base = i * m.cols;
-    for (let d = 0; d < m.cols; d++) mean[d] = mean[d]! + m.values[base + d]!;
-  }
-  for (let d = 0; d < m.cols; d++) mean[d] = mean[d]! / m.rows;
-  return mean;
 }
 
 /** Builds one chunk in JS (float64 norms) so the device sees exactly two uploads. */
@@ -163,32 +75,9 @@ function buildChunk(m: DataMatrix, mean: Float64Array, offset: number, size: num
   return dataLeft ? { offset, size, withNorms: rows, withOnes: cols } : { offset, size, withNorms: cols, withOnes: rows };
 }
 
-/** Below this dimension the tfjs path is already fast (2-D experiments with many queries). */
-const NATIVE_MIN_DIMENSION = 64;
-
-/**
- * Builds s_N for the rows of `data` (already scaled, e.g. images in [-1, 1]) on the native
- * denoiser or tfjs (options.backend; the `kernel` field says which). tfjs copies the training set
- * to the device; the native score keeps a reference to the values (a tensor's are read once), so
- * a DataMatrix's array must not be modified while the score lives.
- */
-export function empiricalScore(data: tf.Tensor2D | DataMatrix, options: EmpiricalScoreOptions = {}): EmpiricalScore {
-  const matrix = toMatrix(data);
-  const backend = options.backend ?? 'auto';
-  if (backend !== 'tfjs') {
-    const kernels = loadNativeKernels();
-    const usable = kernels?.denoise !== undefined && (backend === 'native' || matrix.cols >= NATIVE_MIN_DIMENSION);
-    if (kernels && usable) {
-      return nativeEmpiricalScore(matrix, kernels, () => tfjsEmpiricalScore(matrix, options), options.threads !== undefined ? { threads: options.threads } : {});
-    }
-    if (backend === 'native') throw new Error('empiricalScore: backend "native" requested but the native denoiser is unavailable (npm run build:native; SCORESCOPE_NATIVE unset)');
-  }
-  return tfjsEmpiricalScore(matrix, options);
-}
-
 /** s_N on tfjs (docs/math.md §3; the notes at the top of this file). */
 export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: EmpiricalScoreOptions = {}): EmpiricalScore {
-  const matrix = toMatrix(data);
+  const matrix = toDataMatrix(data, 'empiricalScore');
   const N = matrix.rows;
   const D = matrix.cols;
   if (N < 1 || D < 1) throw new Error(`empiricalScore: the training set is empty ([${N}, ${D}])`);
@@ -215,9 +104,7 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
 
   function check(x: tf.Tensor2D, what: string): void {
     if (disposed) throw new Error(`empiricalScore.${what}: the score was disposed`);
-    if (x.rank !== 2 || x.shape[1] !== D) {
-      throw new Error(`empiricalScore.${what}: expected x of shape [B, ${D}], got [${x.shape.join(', ')}]`);
-    }
+    checkQueries(x, D, what);
   }
 
   /**
@@ -235,7 +122,19 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
 
   /** Logits of one chunk as [B, n_c], whatever the orientation (for the non-hot paths). */
   function rowLogits(c: Chunk, operand: tf.Tensor2D): tf.Tensor2D {
-    return dataLeft ? (tf.transpose(tf.matMul(c.withNorms, operand)) as tf.Tensor2D) : tf.matMul(operand, c.withNorms);
+    return dataLeft ? (tf.transpose(chunkLogits(c, operand)) as tf.Tensor2D) : chunkLogits(c, operand);
+  }
+
+  /**
+   * sum_i w_i ytilde_i over the training set; returns [B, D] (centred). Queries are split into
+   * row blocks so the logits kept between the two passes stay under `logitBudget` floats.
+   */
+  /** The training axis of a chunk's logits: data-left [n_c, B] (0), query-left [B, n_c] (1). */
+  const trainingAxis = dataLeft ? 0 : 1;
+
+  /** Logits of one chunk in the orientation's layout. */
+  function chunkLogits(c: Chunk, operand: tf.Tensor2D): tf.Tensor2D {
+    return dataLeft ? tf.matMul(c.withNorms, operand) : tf.matMul(operand, c.withNorms);
   }
 
   /**
@@ -245,14 +144,13 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
   function weightedMean(q: tf.Tensor2D, alpha: number, beta: number): tf.Tensor2D {
     const B = q.shape[0];
     const rowsPerBlock = Math.max(1, Math.floor(logitBudget / N));
-    const block = dataLeft ? weightedMeanDataLeft : weightedMeanQueryLeft;
-    if (B <= rowsPerBlock) return block(q, alpha, beta);
+    if (B <= rowsPerBlock) return weightedMeanBlock(q, alpha, beta);
     const parts: tf.Tensor2D[] = [];
     try {
       for (let r = 0; r < B; r += rowsPerBlock) {
         const rows = tf.slice(q, [r, 0], [Math.min(rowsPerBlock, B - r), D]);
         try {
-          parts.push(block(rows, alpha, beta));
+          parts.push(weightedMeanBlock(rows, alpha, beta));
         } finally {
           rows.dispose();
         }
@@ -271,48 +169,62 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
     return sum;
   }
 
-  function weightedMeanDataLeft(q: tf.Tensor2D, alpha: number, beta: number): tf.Tensor2D {
+  /**
+   * The two-pass weighted mean of one block of queries, in either orientation: pass 1 keeps every
+   * chunk's logits and the exact maximum over the training set; pass 2 forms w = exp(l - max),
+   * exactly 0 below max - 87, skips chunks where every weight is 0, and sums [Y, 1] weighted (the
+   * ones column gives the softmax normaliser).
+   */
+  function weightedMeanBlock(q: tf.Tensor2D, alpha: number, beta: number): tf.Tensor2D {
     const B = q.shape[0];
     const operand = queryOperand(q, alpha, beta);
     const held: tf.Tensor[] = [operand];
     let acc: tf.Tensor2D | undefined;
     try {
-      // pass 1: logits [n_c, B] per chunk, and the maximum over the whole training set
+      if (!dataLeft && chunks.length === 1) {
+        // one chunk: the fused row softmax does max, exp and normalisation in one kernel
+        const c = chunks[0]!;
+        return tf.tidy(() => {
+          const w = tf.softmax(tf.matMul(operand, c.withNorms)) as tf.Tensor2D;
+          return tf.slice(tf.matMul(w, c.withOnes), [0, 0], [B, D]) as tf.Tensor2D;
+        });
+      }
       const logits: tf.Tensor2D[] = [];
       const maxima: tf.Tensor2D[] = [];
       for (const c of chunks) {
         const [l, mx] = tf.tidy(() => {
-          const l: tf.Tensor2D = tf.matMul(c.withNorms, operand);
-          return [l, tf.max(l, 0, true) as tf.Tensor2D];
+          const l = chunkLogits(c, operand);
+          return [l, tf.max(l, trainingAxis, true) as tf.Tensor2D];
         });
         logits.push(l);
         maxima.push(mx);
         held.push(l, mx);
       }
-      const chunkMax = tf.concat(maxima, 0); // [chunks, B]
-      const rowMax = tf.max(chunkMax, 0, true); // [1, B]
+      const chunkMax = tf.concat(maxima, trainingAxis); // data-left [chunks, B]; query-left [B, chunks]
+      const rowMax = tf.max(chunkMax, trainingAxis, true);
       held.push(chunkMax, rowMax);
       const maxValues = chunkMax.dataSync();
       const best = rowMax.dataSync();
+      const chunkCount = chunks.length;
+      const maxOf = dataLeft ? (ci: number, b: number) => maxValues[ci * B + b]! : (ci: number, b: number) => maxValues[b * chunkCount + ci]!;
 
-      // pass 2: w = exp(l - max), exactly 0 below max - 87; acc += [Y^T; 1] w
-      for (let ci = 0; ci < chunks.length; ci++) {
+      for (let ci = 0; ci < chunkCount; ci++) {
         let live = false;
-        for (let b = 0; b < B && !live; b++) live = maxValues[ci * B + b]! - best[b]! >= -LOG_WEIGHT_FLOOR;
+        for (let b = 0; b < B && !live; b++) live = maxOf(ci, b) - best[b]! >= -LOG_WEIGHT_FLOOR;
         if (!live) continue; // every weight in this chunk is exactly 0
         const part = tf.tidy(() => {
           const z = tf.sub(logits[ci]!, rowMax);
           const w = tf.mul(tf.exp(z), tf.step(tf.add(z, LOG_WEIGHT_FLOOR))) as tf.Tensor2D;
-          return sparseOrDenseProduct(chunks[ci]!, w, B);
+          return dataLeft ? sparseOrDenseProduct(chunks[ci]!, w, B) : (tf.matMul(w, chunks[ci]!.withOnes) as tf.Tensor2D);
         });
         acc = accumulate(acc, part);
       }
       const sums = acc!;
-      return tf.tidy(() => {
-        const weighted = tf.slice(sums, [0, 0], [D, B]);
-        const normaliser = tf.slice(sums, [D, 0], [1, B]);
-        return tf.transpose(tf.div(weighted, normaliser)) as tf.Tensor2D;
-      });
+      return tf.tidy(() =>
+        dataLeft
+          ? (tf.transpose(tf.div(tf.slice(sums, [0, 0], [D, B]), tf.slice(sums, [D, 0], [1, B]))) as tf.Tensor2D)
+          : (tf.div(tf.slice(sums, [0, 0], [B, D]), tf.slice(sums, [0, D], [B, 1])) as tf.Tensor2D),
+      );
     } finally {
       tf.dispose(held);
       acc?.dispose();
@@ -341,50 +253,6 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
     for (let u = 0; u < used.length; u++) rows.set(values.subarray(used[u]! * B, used[u]! * B + B), u * B);
     const columns = tf.gather(c.withOnes, tf.tensor1d(used, 'int32'), 1); // [D+1, u]
     return tf.matMul(columns, tf.tensor2d(rows, [used.length, B]));
-  }
-
-  function weightedMeanQueryLeft(q: tf.Tensor2D, alpha: number, beta: number): tf.Tensor2D {
-    const B = q.shape[0];
-    const operand = queryOperand(q, alpha, beta);
-    const held: tf.Tensor[] = [operand];
-    let acc: tf.Tensor2D | undefined;
-    try {
-      if (chunks.length === 1) {
-        // one chunk: the fused row softmax does max, exp and normalisation in one kernel
-        const c = chunks[0]!;
-        return tf.tidy(() => {
-          const w = tf.softmax(tf.matMul(operand, c.withNorms)) as tf.Tensor2D;
-          return tf.slice(tf.matMul(w, c.withOnes), [0, 0], [B, D]) as tf.Tensor2D;
-        });
-      }
-      const logits: tf.Tensor2D[] = [];
-      const maxima: tf.Tensor2D[] = [];
-      for (const c of chunks) {
-        const [l, mx] = tf.tidy(() => {
-          const l: tf.Tensor2D = tf.matMul(operand, c.withNorms); // [B, n_c]
-          return [l, tf.max(l, 1, true) as tf.Tensor2D];
-        });
-        logits.push(l);
-        maxima.push(mx);
-        held.push(l, mx);
-      }
-      const chunkMax = tf.concat(maxima, 1); // [B, chunks]
-      const rowMax = tf.max(chunkMax, 1, true); // [B, 1]
-      held.push(chunkMax, rowMax);
-      for (let ci = 0; ci < chunks.length; ci++) {
-        const part = tf.tidy(() => {
-          const z = tf.sub(logits[ci]!, rowMax);
-          const w = tf.mul(tf.exp(z), tf.step(tf.add(z, LOG_WEIGHT_FLOOR))) as tf.Tensor2D;
-          return tf.matMul(w, chunks[ci]!.withOnes) as tf.Tensor2D; // [B, D+1]
-        });
-        acc = accumulate(acc, part);
-      }
-      const sums = acc!;
-      return tf.tidy(() => tf.div(tf.slice(sums, [0, 0], [B, D]), tf.slice(sums, [0, D], [B, 1])) as tf.Tensor2D);
-    } finally {
-      tf.dispose(held);
-      acc?.dispose();
-    }
   }
 
   /**
@@ -443,14 +311,6 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
     return { rows: B, k: kk, candidates, lse };
   }
 
-  /** OU coefficients at time t: query x - m mu, alpha = m/s^2, beta = m^2/(2 s^2). */
-  function ouTerms(t: number, what: string): { m: number; s2: number; alpha: number; beta: number } {
-    if (!(t > 0) || !Number.isFinite(t)) throw new Error(`empiricalScore.${what}: t must be positive and finite, got ${t}`);
-    const m = ou.mean(t);
-    const s2 = ou.variance(t);
-    return { m, s2, alpha: m / s2, beta: (m * m) / (2 * s2) };
-  }
-
   /** mean + weightedMean(x - shift * mean): the posterior mean in data coordinates. */
   function posteriorMean(x: tf.Tensor2D, shift: number, alpha: number, beta: number): tf.Tensor2D {
     const q = tf.tidy(() => tf.sub(x, tf.mul(mean, shift)) as tf.Tensor2D);
@@ -467,9 +327,10 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
 
   const denoise = (t: number, x: tf.Tensor2D): tf.Tensor2D => {
     check(x, 'denoise');
-    const { m, alpha, beta } = ouTerms(t, 'denoise');
+    const { m, alpha, beta } = ouCoefficients(t, 'denoise');
     return posteriorMean(x, m, alpha, beta);
   };
+  const tweedie = tweedieScore(denoise);
 
   return {
     name: 'empirical',
@@ -479,28 +340,21 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
 
     at(t, x) {
       check(x, 'at');
-      const { m, s2 } = ouTerms(t, 'at');
-      const ybar = denoise(t, x);
-      try {
-        // (m ybar - x) / s^2
-        return tf.tidy(() => tf.mul(tf.sub(tf.mul(ybar, m), x), 1 / s2) as tf.Tensor2D);
-      } finally {
-        ybar.dispose();
-      }
+      ouCoefficients(t, 'at');
+      return tweedie(t, x);
     },
 
     denoise,
 
     denoiseVE(sigma, x) {
       check(x, 'denoiseVE');
-      if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`empiricalScore.denoiseVE: sigma must be positive and finite, got ${sigma}`);
-      const s2 = sigma * sigma;
-      return posteriorMean(x, 1, 1 / s2, 1 / (2 * s2));
+      const { alpha, beta } = veCoefficients(sigma);
+      return posteriorMean(x, 1, alpha, beta);
     },
 
     logDensity(t, x) {
       check(x, 'logDensity');
-      const { m, s2, alpha, beta } = ouTerms(t, 'logDensity');
+      const { m, s2, alpha, beta } = ouCoefficients(t, 'logDensity');
       const q = tf.tidy(() => tf.sub(x, tf.mul(mean, m)) as tf.Tensor2D);
       let lse: tf.Tensor1D | undefined;
       try {
@@ -509,7 +363,7 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
         // log p = lse(logits) - ||q||^2/(2 s^2) - log N - (D/2) log(2 pi s^2)
         return tf.tidy(() => {
           const qNorm = tf.sum(tf.square(q), 1);
-          const constant = -Math.log(N) - (D / 2) * Math.log(2 * Math.PI * s2);
+          const constant = logDensityConstant(N, D, s2);
           return tf.add(tf.sub(l, tf.mul(qNorm, 1 / (2 * s2))), constant) as tf.Tensor1D;
         });
       } finally {
@@ -520,7 +374,7 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
 
     topWeights(t, x, k) {
       check(x, 'topWeights');
-      const { m, alpha, beta } = ouTerms(t, 'topWeights');
+      const { m, alpha, beta } = ouCoefficients(t, 'topWeights');
       const q = tf.tidy(() => tf.sub(x, tf.mul(mean, m)) as tf.Tensor2D);
       try {
         const { rows, k: kk, candidates, lse } = topLogits(q, alpha, beta, k, 'topWeights');
@@ -534,30 +388,6 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
           }
         }
         return { rows, k: kk, indices, weights };
-      } finally {
-        q.dispose();
-      }
-    },
-
-    nearest(x, k) {
-      check(x, 'nearest');
-      const q = tf.tidy(() => tf.sub(x, mean) as tf.Tensor2D);
-      try {
-        // logits with alpha = 1, beta = 1/2 are (||q||^2 - ||q - y||^2) / 2: largest = nearest
-        const { rows, k: kk, candidates } = topLogits(q, 1, 0.5, k, 'nearest');
-        const normTensor = tf.tidy(() => tf.sum(tf.square(q), 1));
-        const norms = normTensor.dataSync();
-        normTensor.dispose();
-        const indices = new Int32Array(rows * kk);
-        const distances = new Float64Array(rows * kk);
-        for (let b = 0; b < rows; b++) {
-          for (let j = 0; j < kk; j++) {
-            const c = candidates[b]![j]!;
-            indices[b * kk + j] = c.index;
-            distances[b * kk + j] = Math.sqrt(Math.max(0, norms[b]! - 2 * c.logit));
-          }
-        }
-        return { rows, k: kk, indices, distances };
       } finally {
         q.dispose();
       }

@@ -3,42 +3,21 @@
  * (native/src/denoise.h): the training rows are packed once, centred on their mean, into the
  * addon's reference panel; each call streams them with a running log-sum-exp on every hardware
  * thread (AVX2+FMA micro-kernel for both the logits and the weighted sum). Same maths and same
- * centring as empirical.ts; at(), denoise(), denoiseVE() and logDensity() are native, topWeights()
- * and nearest() delegate to the tfjs score, built on first use only (it copies the data to the
- * device).
+ * centring as tfjs.ts; denoise(), denoiseVE() and logDensity() are native (at() is the Tweedie
+ * score of denoise()), topWeights() delegates to the tfjs score, built on first use only (it
+ * copies the data to the device).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ou } from '../forward-process';
-import type { KernelChoice, NativeKernelName, NativeKernels, PackedReference } from '../native/kernels';
-import type { DataMatrix, EmpiricalScore } from './empirical';
+import { centredSquaredNorms, columnMeans, type DataMatrix } from '../../data-matrix';
+import type { KernelChoice, NativeKernelName, NativeKernels, PackedReference } from '../../native/kernels';
+import { tweedieScore } from '../score';
+import { checkQueries, logDensityConstant, ouCoefficients, veCoefficients, type EmpiricalScore } from './types';
 
 export interface NativeEmpiricalOptions {
   /** Threads per call (default: every hardware thread). */
   threads?: number;
   /** Use the portable micro-kernel even where AVX2+FMA is available. */
   portable?: boolean;
-}
-
-/** Column means (float64) and squared norms of the centred rows (float64). */
-function centring(m: DataMatrix): { mean: Float64Array; norms: Float64Array } {
-  const { values, rows, cols } = m;
-  const mean = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols;
-    for (let d = 0; d < cols; d++) mean[d] = mean[d]! + values[base + d]!;
-  }
-  for (let d = 0; d < cols; d++) mean[d] = mean[d]! / rows;
-  const norms = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols;
-    let s = 0;
-    for (let d = 0; d < cols; d++) {
-      const v = values[base + d]! - mean[d]!;
-      s += v * v;
-    }
-    norms[i] = s;
-  }
-  return { mean, norms };
 }
 
 /**
@@ -60,7 +39,8 @@ export function nativeEmpiricalScore(
   const threads = options.threads ?? kernels.hardwareThreads;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`empiricalScore: threads must be a positive integer, got ${threads}`);
   const choice: KernelChoice = { threads, portable: options.portable ?? false };
-  const { mean, norms } = centring(matrix);
+  const mean = columnMeans(matrix);
+  const norms = centredSquaredNorms(matrix, mean);
   let handle: PackedReference | undefined = kernels.packReference(values, N, D, norms, mean);
   let delegate: EmpiricalScore | undefined;
 
@@ -71,7 +51,7 @@ export function nativeEmpiricalScore(
 
   function input(x: tf.Tensor2D, what: string): { data: Float32Array; B: number } {
     packed(what);
-    if (x.rank !== 2 || x.shape[1] !== D) throw new Error(`empiricalScore.${what}: expected x of shape [B, ${D}], got [${x.shape.join(', ')}]`);
+    checkQueries(x, D, what);
     if (x.dtype !== 'float32') throw new Error(`empiricalScore.${what}: expected float32 x, got ${x.dtype}`);
     return { data: x.dataSync() as Float32Array, B: x.shape[0] };
   }
@@ -83,10 +63,12 @@ export function nativeEmpiricalScore(
     return out;
   }
 
-  function ouTerms(t: number, what: string): { m: number; s2: number } {
-    if (!(t > 0) || !Number.isFinite(t)) throw new Error(`empiricalScore.${what}: t must be positive and finite, got ${t}`);
-    return { m: ou.mean(t), s2: ou.variance(t) };
+  function denoise(t: number, x: tf.Tensor2D): tf.Tensor2D {
+    const { data, B } = input(x, 'denoise');
+    const { m, s2 } = ouCoefficients(t, 'denoise');
+    return tf.tensor2d(posteriorMean(data, B, m, s2, 'denoise'), [B, D]);
   }
+  const tweedie = tweedieScore(denoise);
 
   function tfjs(): EmpiricalScore {
     delegate ??= tfjsScore();
@@ -100,34 +82,27 @@ export function nativeEmpiricalScore(
     dimension: D,
 
     at(t, x) {
-      const { data, B } = input(x, 'at');
-      const { m, s2 } = ouTerms(t, 'at');
-      const ybar = posteriorMean(data, B, m, s2, 'at');
-      // (m ybar - x) / s^2, in place
-      for (let i = 0; i < ybar.length; i++) ybar[i] = (m * ybar[i]! - data[i]!) / s2;
-      return tf.tensor2d(ybar, [B, D]);
+      input(x, 'at');
+      ouCoefficients(t, 'at');
+      return tweedie(t, x);
     },
 
-    denoise(t, x) {
-      const { data, B } = input(x, 'denoise');
-      const { m, s2 } = ouTerms(t, 'denoise');
-      return tf.tensor2d(posteriorMean(data, B, m, s2, 'denoise'), [B, D]);
-    },
+    denoise,
 
     denoiseVE(sigma, x) {
       const { data, B } = input(x, 'denoiseVE');
-      if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`empiricalScore.denoiseVE: sigma must be positive and finite, got ${sigma}`);
       // the VE posterior mean is the OU one with m = 1, s^2 = sigma^2
-      return tf.tensor2d(posteriorMean(data, B, 1, sigma * sigma, 'denoiseVE'), [B, D]);
+      const { s2 } = veCoefficients(sigma);
+      return tf.tensor2d(posteriorMean(data, B, 1, s2, 'denoiseVE'), [B, D]);
     },
 
     logDensity(t, x) {
       const { data, B } = input(x, 'logDensity');
-      const { m, s2 } = ouTerms(t, 'logDensity');
+      const { m, s2 } = ouCoefficients(t, 'logDensity');
       const lse = new Float64Array(B);
       posteriorMean(data, B, m, s2, 'logDensity', lse);
       // log p = lse(logits) - ||x - m mean||^2/(2 s^2) - log N - (D/2) log(2 pi s^2)
-      const constant = -Math.log(N) - (D / 2) * Math.log(2 * Math.PI * s2);
+      const constant = logDensityConstant(N, D, s2);
       const out = new Float32Array(B);
       for (let b = 0; b < B; b++) {
         let q = 0;
@@ -143,11 +118,6 @@ export function nativeEmpiricalScore(
     topWeights(t, x, k) {
       packed('topWeights');
       return tfjs().topWeights(t, x, k);
-    },
-
-    nearest(x, k) {
-      packed('nearest');
-      return tfjs().nearest(x, k);
     },
 
     dispose() {
