@@ -8,7 +8,7 @@
  * memorised fraction and its bootstrap interval at another d1/d2 threshold without a new search.
  */
 import { z } from 'zod';
-import { JobStarted } from './jobs';
+import { jobStarted } from './jobs';
 import { DatasetRef, ResizeFit } from './datasets';
 
 const finite = () => z.number().finite();
@@ -265,9 +265,12 @@ export const AuditExportRequest = z
   .strict();
 export type AuditExportRequest = z.infer<typeof AuditExportRequest>;
 
+/** The job kind of an audit (JobInfo.kind). */
+export const auditJobKind = 'audit.run';
+
 export const auditCalls = {
   /** Job; result: AuditSummary. */
-  'audit.start': { request: AuditRequest, response: JobStarted },
+  'audit.start': { request: AuditRequest, response: jobStarted(auditJobKind) },
   'audit.list': { request: z.object({}).strict().default({}), response: z.object({ audits: z.array(AuditListItem) }) },
   'audit.show': { request: z.object({ id: AuditId }).strict(), response: AuditDetail },
   /** Memorised fraction, its bootstrap CI and the per-class table at another threshold. */

@@ -3,7 +3,7 @@
  * A dataset is referred to elsewhere as `name` or `name:split` (DatasetRef; default split train).
  */
 import { z } from 'zod';
-import { JobStarted } from './jobs';
+import { jobStarted } from './jobs';
 
 const finite = () => z.number().finite();
 
@@ -192,13 +192,13 @@ export const datasetCalls = {
   'datasets.list': { request: z.object({}).strict().default({}), response: z.object({ datasets: z.array(DatasetInfo) }) },
   'datasets.show': { request: NameRequest, response: DatasetInfo },
   /** Job; result: DatasetProbe. */
-  'datasets.probe': { request: DatasetProbeRequest, response: JobStarted },
+  'datasets.probe': { request: DatasetProbeRequest, response: jobStarted('datasets.probe') },
   /** Job; result: DatasetImportResult. */
-  'datasets.import': { request: DatasetImportRequest, response: JobStarted },
+  'datasets.import': { request: DatasetImportRequest, response: jobStarted('datasets.import') },
   /** Job; result: DatasetImportResult. */
-  'datasets.synth': { request: DatasetSynthRequest, response: JobStarted },
+  'datasets.synth': { request: DatasetSynthRequest, response: jobStarted('datasets.synth') },
   /** Job: download, verify the MD5, import; result: DatasetImportResult. */
-  'datasets.download': { request: DatasetDownloadRequest, response: JobStarted },
+  'datasets.download': { request: DatasetDownloadRequest, response: jobStarted('datasets.download') },
   'datasets.remove': { request: NameRequest, response: z.object({ name: z.string(), removed: z.literal(true) }) },
   'datasets.rename': { request: z.object({ from: DatasetName, to: DatasetName }).strict(), response: DatasetInfo },
   /** Labels of a split, for hover text and class filters (null when unlabelled). */

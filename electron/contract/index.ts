@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { JobId, JobInfo, JobState } from './jobs';
+import { ApiError } from './errors';
 import { datasetCalls } from './datasets';
 import { samplingCalls } from './sampling';
 import { auditCalls } from './audit';
@@ -15,6 +16,8 @@ export * from './audit';
 export * from './number-list';
 export * from './experiments';
 export * from './presets';
+export * from './job-results';
+export * from './errors';
 
 export const BackendStatus = z.object({
   name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
@@ -60,16 +63,6 @@ export function isCallName(name: unknown): name is CallName {
   return typeof name === 'string' && Object.hasOwn(calls, name);
 }
 
-/** An error that crosses the wire: a code for programs, a message for people. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: 'bad-request' | 'unknown-call' | 'not-found' | 'failed' | 'unauthorised',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
 
 /** Validate a request; the message names each offending field. */
 export function parseRequest<N extends CallName>(name: N, raw: unknown): z.output<Calls[N]['request']> {

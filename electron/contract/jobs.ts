@@ -25,6 +25,14 @@ export type JobInfo = z.infer<typeof JobInfo>;
 export const JobStarted = z.object({ id: JobId, kind: z.string() });
 export type JobStarted = z.infer<typeof JobStarted>;
 
+/**
+ * The answer of a call that starts a job of `kind`: its id, and its kind as a literal, so a client
+ * knows the type of the job's result (jobResults in job-results.ts) from the call it made.
+ */
+export function jobStarted<K extends string>(kind: K) {
+  return z.object({ id: JobId, kind: z.literal(kind) });
+}
+
 export const JobEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('queued'), job: JobInfo }),
   z.object({

@@ -7,7 +7,7 @@
  * job's result is small (run id, headline numbers, 2-D points), images travel as resources.
  */
 import { z } from 'zod';
-import { JobStarted } from './jobs';
+import { jobStarted } from './jobs';
 import { DatasetRef } from './datasets';
 import { Delta, EDM_MAX_T, Horizon, earlyStopFields, withEarlyStop } from './early-stopping';
 import { experiments } from './experiments';
@@ -500,19 +500,19 @@ export const samplingJobKinds = {
 
 export const samplingCalls = {
   /** Job; result: SampleRunResult. */
-  'sample.start': { request: SampleRequest, response: JobStarted },
+  'sample.start': { request: SampleRequest, response: jobStarted(samplingJobKinds.sample) },
   /** Job; result: Gaussian2dExperimentResult. */
-  'experiments.gaussian2d': { request: Gaussian2dExperimentRequest, response: JobStarted },
+  'experiments.gaussian2d': { request: Gaussian2dExperimentRequest, response: jobStarted(samplingJobKinds.gaussian2d) },
   /** Job; result: ScoreErrorResult. */
-  'experiments.scoreError': { request: ScoreErrorRequest, response: JobStarted },
+  'experiments.scoreError': { request: ScoreErrorRequest, response: jobStarted(samplingJobKinds.scoreError) },
   /** Job; result: DeltaSweepResult. */
-  'experiments.deltaSweep': { request: DeltaSweepRequest, response: JobStarted },
+  'experiments.deltaSweep': { request: DeltaSweepRequest, response: jobStarted(samplingJobKinds.deltaSweep) },
   /** Job; result: Cifar10ExperimentResult. */
-  'experiments.cifar10': { request: Cifar10ExperimentRequest, response: JobStarted },
+  'experiments.cifar10': { request: Cifar10ExperimentRequest, response: jobStarted(samplingJobKinds.cifar10) },
   /** Job; result: TrainScoreResult. */
-  'scores.train': { request: TrainScoreRequest, response: JobStarted },
+  'scores.train': { request: TrainScoreRequest, response: jobStarted(samplingJobKinds.trainScore) },
   /** Job; result: LearnedVsEmpiricalResult. */
-  'experiments.learnedVsEmpirical': { request: LearnedVsEmpiricalRequest, response: JobStarted },
+  'experiments.learnedVsEmpirical': { request: LearnedVsEmpiricalRequest, response: jobStarted(samplingJobKinds.learnedVsEmpirical) },
   'runs.list': {
     request: z.object({ kind: z.string().max(64).optional() }).strict().default({}),
     response: z.object({ runs: z.array(RunInfo) }),

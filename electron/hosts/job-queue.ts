@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import type { BackendInfo, BackendName } from '../science/backend';
 import type { FromWorker, ToWorker } from '../jobs/worker-protocol';
-import type { JobEvent, JobInfo } from '../contract';
+import { checkJobResult, type JobEvent, type JobInfo } from '../contract';
 import { startEngineThread } from './engine-thread';
 
 interface Entry {
@@ -161,12 +161,21 @@ export class JobQueue {
         this.emit({ type: 'progress', id: m.id, fraction: m.fraction, message: m.message, etaSeconds: e.info.etaSeconds });
         return;
       }
-      case 'done':
+      case 'done': {
+        // Every result is checked against its kind's schema once, here: clients trust its type.
+        const checked = checkJobResult(e.info.kind, m.result);
+        if (!checked.ok) {
+          e.info.error = checked.error;
+          this.finish(e, 'failed');
+          this.emit({ type: 'failed', id: m.id, error: checked.error });
+          break;
+        }
         e.result = m.result;
         e.info.fraction = 1;
         this.finish(e, 'done');
         this.emit({ type: 'done', id: m.id, result: m.result });
         break;
+      }
       case 'failed':
         e.info.error = m.error;
         this.finish(e, 'failed');

@@ -8,7 +8,7 @@ import { sweepTempDirs } from '../workspace/atomic';
 import { cpus } from 'node:os';
 import {
   ApiError, calls, isCallName, parseRequest,
-  type CallName, type CallResponse, type Calls, type JobEvent, type Status,
+  type CallName, type CallResponse, type Calls, type JobEvent, type JobKind, type Status,
 } from '../contract';
 import type { BackendName } from '../science/backend';
 import { JobQueue } from './job-queue';
@@ -42,7 +42,7 @@ export function createService(options: ServiceOptions): Service {
   for (const dir of ['datasets', 'runs']) void sweepTempDirs(join(options.workspace, dir)).catch(() => undefined);
   const jobs = new JobQueue(options.backend);
 
-  const startJob = (kind: string, title: string, params: unknown) => {
+  const startJob = <K extends JobKind>(kind: K, title: string, params: unknown) => {
     const info = jobs.submit(kind, title, params);
     return { id: info.id, kind };
   };

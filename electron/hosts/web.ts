@@ -10,7 +10,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError } from '../contract';
+import { wireError } from '../contract';
 import type { Service } from './service';
 import { wireMessage, type WireRequest } from './wire';
 import { resolveResource, resourceSegments } from './resources';
@@ -149,11 +149,7 @@ function attach(ws: WebSocket, service: Service) {
     }
     service.callUnknown(msg.call, msg.request).then(
       (response) => ws.send(JSON.stringify({ id: msg.id, ok: true, response })),
-      (e: unknown) => {
-        const code = e instanceof ApiError ? e.code : 'failed';
-        const message = e instanceof Error ? e.message : String(e);
-        ws.send(JSON.stringify({ id: msg.id, ok: false, error: { code, message } }));
-      },
+      (e: unknown) => ws.send(JSON.stringify({ id: msg.id, ok: false, error: wireError(e) })),
     );
   });
 }

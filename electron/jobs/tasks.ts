@@ -3,12 +3,14 @@
  * reaches here (the engine trusts them); each task reports progress and honours cancellation through its context.
  */
 import type { JobContext } from '../science/job-context';
-import type { Task } from './tasks/types';
+import { isJobKind, type JobKind } from '../contract/job-results';
+import type { TaskTable } from './tasks/types';
 import { datasetTasks } from './tasks/datasets';
 import { samplingTasks } from './tasks/sampling';
 import { auditTasks } from './tasks/audit';
 
-const tasks: Record<string, Task> = {
+/** Every job kind of the contract has its task (a missing one fails typecheck). */
+const tasks: TaskTable<JobKind> = {
   ...datasetTasks,
   ...samplingTasks,
   ...auditTasks,
@@ -19,7 +21,6 @@ export function taskKinds(): string[] {
 }
 
 export async function runTask(kind: string, params: unknown, ctx: JobContext): Promise<unknown> {
-  const task = tasks[kind];
-  if (!task) throw new Error(`unknown job kind "${kind}"`);
-  return task(params, ctx);
+  if (!isJobKind(kind)) throw new Error(`unknown job kind "${kind}"`);
+  return tasks[kind](params, ctx);
 }

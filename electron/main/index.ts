@@ -6,7 +6,7 @@ import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import { resolveResource, resourceSegments } from '../hosts/resources';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiError, ipcChannels } from '../contract';
+import { ipcChannels, wireError } from '../contract';
 import { createService, type Service } from '../hosts/service';
 import { resolveWorkspace } from '../workspace/paths';
 import { parseBackendName } from '../science/backend';
@@ -64,8 +64,7 @@ function wire(service: Service) {
     try {
       return { ok: true, response: await service.callUnknown(name, request) };
     } catch (e) {
-      const code = e instanceof ApiError ? e.code : 'failed';
-      return { ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } };
+      return { ok: false, error: wireError(e) };
     }
   });
   service.onEvent((event) => {

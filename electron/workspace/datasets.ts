@@ -45,6 +45,14 @@ export class DatasetStoreError extends Error {
   }
 }
 
+/** The dataset or split a request named is not in the workspace (hosts answer 'not-found'). */
+export class DatasetNotFound extends DatasetStoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetNotFound';
+  }
+}
+
 export interface ImportOptions {
   /** Dataset name; default from the source (see module comment). */
   readonly name?: string;
@@ -129,7 +137,7 @@ export async function showDataset(ws: string, name: string): Promise<DatasetMani
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       const known = (await listDatasets(ws)).map((d) => d.name);
-      throw new DatasetStoreError(`no dataset "${name}" in ${ws}${known.length ? ` (have: ${known.join(', ')})` : ' (it has none yet)'}`);
+      throw new DatasetNotFound(`no dataset "${name}" in ${ws}${known.length ? ` (have: ${known.join(', ')})` : ' (it has none yet)'}`);
     }
     throw e;
   }
@@ -161,7 +169,7 @@ async function exists(p: string): Promise<boolean> {
 
 function splitOf(m: DatasetManifest, split: string): SplitManifest {
   const s = m.splits[split];
-  if (!s) throw new DatasetStoreError(`dataset "${m.name}" has no split "${split}" (has: ${Object.keys(m.splits).join(', ')})`);
+  if (!s) throw new DatasetNotFound(`dataset "${m.name}" has no split "${split}" (has: ${Object.keys(m.splits).join(', ')})`);
   return s;
 }
 

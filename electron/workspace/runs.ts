@@ -44,8 +44,16 @@ export function isRunId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
 
+/** The run a request named is not in the workspace, or its id is not a run id (hosts answer 'not-found'). */
+export class RunNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunNotFound';
+  }
+}
+
 export function runDirectory(workspace: string, id: string): string {
-  if (!isRunId(id)) throw new Error(`"${id}" is not a run id`);
+  if (!isRunId(id)) throw new RunNotFound(`"${id}" is not a run id`);
   return join(runsDirectory(workspace), id);
 }
 
@@ -74,7 +82,7 @@ export async function readRun(workspace: string, id: string): Promise<RunManifes
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new Error(`no run "${id}" in ${runsDirectory(workspace)}`);
+    throw new RunNotFound(`no run "${id}" in ${runsDirectory(workspace)}`);
   }
   let manifest: RunManifest;
   try {
@@ -118,7 +126,7 @@ export async function listRuns(workspace: string): Promise<RunManifest[]> {
 export async function removeRun(workspace: string, id: string): Promise<void> {
   const dir = runDirectory(workspace, id);
   await stat(dir).catch(() => {
-    throw new Error(`no run "${id}" in ${runsDirectory(workspace)}`);
+    throw new RunNotFound(`no run "${id}" in ${runsDirectory(workspace)}`);
   });
   await removeDirAtomic(dir);
 }

@@ -4,23 +4,17 @@
  * synthesis and downloads are engine jobs.
  */
 import { basename, join } from 'node:path';
-import { ApiError, type datasetCalls } from '../../contract';
+import type { datasetCalls } from '../../contract';
 import {
-  DatasetStoreError, datasetsDir, loadSplit, removeDataset, renameDataset, showDataset,
+  DatasetNotFound, DatasetStoreError, datasetsDir, loadSplit, removeDataset, renameDataset, showDataset,
 } from '../../workspace/datasets';
 import { listDatasetsWithSize, showDatasetWithSize, withSize } from '../../workspace/datasets-info';
 import { readNpyFile } from '../../../native-data';
+import { storeCall } from './store-errors';
 import type { HandlerTable } from './types';
 
-/** "no dataset ..." is a not-found; other store errors are bad requests; the message is kept. */
-async function store<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof DatasetStoreError) throw new ApiError(/^no dataset|has no split/.test(e.message) ? 'not-found' : 'bad-request', e.message);
-    throw e;
-  }
-}
+/** Store errors keep their message and get their code by class (store-errors.ts). */
+const store = <T>(fn: () => Promise<T>): Promise<T> => storeCall(fn);
 
 const sourceLabel = (path: string) => basename(path.replace(/[\\/]+$/, '')) || path;
 
@@ -56,7 +50,7 @@ export const datasetHandlers: HandlerTable<typeof datasetCalls> = {
     store(async () => {
       const m = await showDataset(ctx.workspace, name);
       const s = m.splits[split];
-      if (!s) throw new DatasetStoreError(`dataset "${name}" has no split "${split}" (has: ${Object.keys(m.splits).join(', ')})`);
+      if (!s) throw new DatasetNotFound(`dataset "${name}" has no split "${split}" (has: ${Object.keys(m.splits).join(', ')})`);
       if (!s.labels) return { name, split, labels: null };
       const a = await readNpyFile(join(datasetsDir(ctx.workspace), name, s.labels));
       return { name, split, labels: Array.from(a.data as Int32Array) };

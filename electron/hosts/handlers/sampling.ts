@@ -11,9 +11,10 @@ import {
   ApiError, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
   type RunDetail, type samplingCalls,
 } from '../../contract';
-import { listDatasets, parseDatasetRef, showDataset, DatasetStoreError, type DatasetManifest } from '../../workspace/datasets';
+import { listDatasets, parseDatasetRef, showDataset, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
 import { checkModelFits, readModelRun } from '../../workspace/model-run';
+import { storeCall } from './store-errors';
 import type { HandlerTable } from './types';
 
 /** Neighbour rows returned by runs.show (the file keeps all of them). */
@@ -21,16 +22,10 @@ const NEIGHBOURS_LIMIT = 5000;
 
 /** The dataset a request names, with its split checked and the subset fitted; ApiErrors for people. */
 async function checkData(workspace: string, ref: string, subset: number | undefined): Promise<{ manifest: DatasetManifest; split: string; count: number }> {
-  let name: string;
-  let split: string;
-  let manifest: DatasetManifest;
-  try {
-    ({ name, split } = parseDatasetRef(ref));
-    manifest = await showDataset(workspace, name);
-  } catch (e) {
-    if (e instanceof DatasetStoreError) throw new ApiError(/^no dataset/.test(e.message) ? 'not-found' : 'bad-request', `data: ${e.message}`);
-    throw e;
-  }
+  const { name, split, manifest } = await storeCall(async () => {
+    const named = parseDatasetRef(ref);
+    return { ...named, manifest: await showDataset(workspace, named.name) };
+  }, { prefix: 'data: ' });
   const s = manifest.splits[split];
   if (!s) throw new ApiError('not-found', `data: dataset "${name}" has no split "${split}" (has: ${Object.keys(manifest.splits).join(', ')})`);
   if (s.count < 2) throw new ApiError('bad-request', `data: "${name}:${split}" has ${s.count} item(s); a run needs at least 2`);
@@ -50,12 +45,7 @@ function checkLearnable(manifest: DatasetManifest, split: string): number {
 
 /** The train-score run `id` exists and fits data of `dimension` (reads run.json only). */
 async function checkModel(workspace: string, id: string, dimension: number, dataRef: string): Promise<void> {
-  try {
-    checkModelFits(await readModelRun(workspace, id), dimension, dataRef);
-  } catch (e) {
-    const message = (e as Error).message;
-    throw new ApiError(/no run/.test(message) ? 'not-found' : 'bad-request', message);
-  }
+  await storeCall(async () => checkModelFits(await readModelRun(workspace, id), dimension, dataRef), { otherwise: 'bad-request' });
 }
 
 function isCifar(m: DatasetManifest): boolean {
@@ -74,14 +64,8 @@ async function readJson(file: string): Promise<unknown | null> {
   }
 }
 
-async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const message = (e as Error).message;
-    throw new ApiError(/^no run|is not a run id/.test(message) ? 'not-found' : 'failed', message);
-  }
-}
+/** Reads of the runs store: a missing run is 'not-found', anything else 'failed'. */
+const runsCall = <T>(fn: () => Promise<T>): Promise<T> => storeCall(fn, { otherwise: 'failed' });
 
 export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
   'sample.start': async (req, ctx) => {
@@ -150,7 +134,7 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
   },
 
   'runs.show': async ({ id }, ctx) =>
-    storeCall(async (): Promise<RunDetail> => {
+    runsCall(async (): Promise<RunDetail> => {
       const run = await readRun(ctx.workspace, id);
       const dir = runDirectory(ctx.workspace, id);
       const points = RunPoints.safeParse(await readJson(join(dir, 'points.json')));
@@ -170,7 +154,7 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
     }),
 
   'runs.remove': async ({ id }, ctx) =>
-    storeCall(async () => {
+    runsCall(async () => {
       await removeRun(ctx.workspace, id);
       return { id, removed: true as const };
     }),

@@ -1,13 +1,13 @@
 /** What a feature's call handlers get from the service, and the shape of a handler table. */
 import type { z } from 'zod';
-import type { Calls, CallName, CallResponse, JobStarted } from '../../contract';
+import type { Calls, CallName, CallResponse, JobKind } from '../../contract';
 import type { JobQueue } from '../job-queue';
 
 export interface HandlerContext {
   workspace: string;
   jobs: JobQueue;
   /** Queue an engine task (electron/jobs/tasks) and answer with its id. */
-  startJob(kind: string, title: string, params: unknown): JobStarted;
+  startJob<K extends JobKind>(kind: K, title: string, params: unknown): { id: string; kind: K };
 }
 
 export type Handler<N extends CallName> = (

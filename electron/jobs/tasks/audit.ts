@@ -1,8 +1,8 @@
 /** Engine jobs of the audit feature, by kind. The work lives in electron/jobs/audit/. */
-import { AuditRequest, type AuditSummary } from '../../contract/audit';
+import { AuditRequest, auditJobKind, type AuditSummary } from '../../contract/audit';
 import { runAudit } from '../audit/run-audit';
-import { workspaceTask, type Task } from './types';
+import { workspaceTask, type TaskTable } from './types';
 
-export const auditTasks: Record<string, Task> = {
-  'audit.run': workspaceTask(AuditRequest, async (ws, req, ctx): Promise<AuditSummary> => (await runAudit(ws, req, ctx)).summary),
+export const auditTasks: TaskTable<typeof auditJobKind> = {
+  [auditJobKind]: workspaceTask(AuditRequest, async (ws, req, ctx): Promise<AuditSummary> => (await runAudit(ws, req, ctx)).summary),
 };

@@ -13,7 +13,7 @@ import { importDataset, probeImport, synthDataset } from '../../workspace/datase
 import { downloadDataset } from '../../workspace/datasets-download';
 import { withSize } from '../../workspace/datasets-info';
 import { sourceByteSize, type SyntheticSpec } from '../../../native-data';
-import { jobParams, type Task } from './types';
+import { jobParams, type TaskTable } from './types';
 
 /** The synthetic spec a request describes (a one-number mean fills every coordinate). */
 export function synthSpec(r: SynthRequest): SyntheticSpec {
@@ -33,7 +33,7 @@ async function removeUploadSession(ws: string, source: string): Promise<void> {
   if (session) await rm(resolve(ws, 'uploads', session), { recursive: true, force: true });
 }
 
-export const datasetTasks: Record<string, Task> = {
+export const datasetTasks: TaskTable<'datasets.probe' | 'datasets.import' | 'datasets.synth' | 'datasets.download'> = {
   'datasets.probe': async (params, ctx): Promise<DatasetProbe> => {
     const { req } = jobParams(DatasetProbeRequest, params);
     const p = await probeImport(req.path, { resize: req.resize, fit: req.fit, ctx });

@@ -15,9 +15,9 @@ import { runDeltaSweepExperiment } from '../runs/delta-sweep-run';
 import { runCifar10Experiment } from '../runs/cifar10-run';
 import { runTrainScore } from '../runs/train-score-run';
 import { runLearnedVsEmpiricalExperiment } from '../runs/learned-vs-empirical-run';
-import { workspaceTask as task, type Task } from './types';
+import { workspaceTask as task, type TaskTable } from './types';
 
-export const samplingTasks: Record<string, Task> = {
+export const samplingTasks: TaskTable<(typeof samplingKinds)[keyof typeof samplingKinds]> = {
   [samplingKinds.sample]: task(SampleRequest, runSample),
   [samplingKinds.gaussian2d]: task(Gaussian2dExperimentRequest, runGaussian2dExperiment),
   [samplingKinds.scoreError]: task(ScoreErrorRequest, runScoreErrorExperiment),

@@ -80,7 +80,7 @@ export const useAudit = defineStore('audit', () => {
     const started = await client.call('audit.start', request);
     runningJob.value = started.id;
     try {
-      const result = (await jobs.result(started.id)) as AuditSummary;
+      const result = await jobs.result(started);
       await refresh();
       await open(result.run);
     } finally {

@@ -5,7 +5,7 @@ import { useJobs } from './jobs';
 import { hashItem, setHashItem } from './nav';
 import { useHostList } from '../composables/useHostList';
 import type {
-  CallRequest, DatasetImportResult, DatasetInfo, DatasetProbe,
+  CallRequest, DatasetImportResult, DatasetInfo, JobResult,
 } from '../../../electron/contract';
 
 type JobCall = 'datasets.probe' | 'datasets.import' | 'datasets.synth' | 'datasets.download';
@@ -28,11 +28,12 @@ export const useDatasets = defineStore('datasets', () => {
   }
 
   /** Starts a job call and resolves with its result (rejects with the job's error message). */
-  async function runJob<T>(call: JobCall, request: CallRequest<JobCall>): Promise<T> {
+  async function runJob<C extends JobCall>(call: C, request: CallRequest<C>): Promise<JobResult<C>> {
     const started = await client.call(call, request as never);
     running.value = { ...running.value, [call]: started.id };
     try {
-      return (await jobs.result(started.id)) as T;
+      // these calls start jobs of their own name (contract/datasets.ts)
+      return await jobs.result({ id: started.id, kind: call });
     } finally {
       if (running.value[call] === started.id) {
         const { [call]: _, ...rest } = running.value;
@@ -48,10 +49,10 @@ export const useDatasets = defineStore('datasets', () => {
     return j ? { fraction: j.fraction, message: j.message } : null;
   }
 
-  const probe = (request: CallRequest<'datasets.probe'>) => runJob<DatasetProbe>('datasets.probe', request);
+  const probe = (request: CallRequest<'datasets.probe'>) => runJob('datasets.probe', request);
 
-  async function addWith(call: 'datasets.import' | 'datasets.synth' | 'datasets.download', request: CallRequest<JobCall>): Promise<DatasetImportResult> {
-    const result = await runJob<DatasetImportResult>(call, request);
+  async function addWith<C extends 'datasets.import' | 'datasets.synth' | 'datasets.download'>(call: C, request: CallRequest<C>): Promise<DatasetImportResult> {
+    const result = await runJob(call, request);
     labelCache.clear();
     await refresh();
     return result;

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client } from '../client';
-import type { JobEvent, JobInfo } from '../../../electron/contract';
+import type { JobEvent, JobInfo, JobKind, JobResult } from '../../../electron/contract';
 
 type Waiter = { resolve: (result: unknown) => void; reject: (e: Error) => void };
 
@@ -47,8 +47,15 @@ export const useJobs = defineStore('jobs', () => {
     jobs.value = next;
   }
 
-  /** The job's result once it is done (rejects when it fails or is cancelled). */
-  function result(id: string): Promise<unknown> {
+  /**
+   * The job's result once it is done (rejects when it fails or is cancelled), of the type its kind
+   * has in the contract (the host checked it against that schema when the job ended).
+   */
+  function result<K extends JobKind>(started: { id: string; kind: K }): Promise<JobResult<K>> {
+    return settled(started.id) as Promise<JobResult<K>>;
+  }
+
+  function settled(id: string): Promise<unknown> {
     if (results.has(id)) return Promise.resolve(results.get(id));
     const j = jobs.value[id];
     if (j && (j.state === 'failed' || j.state === 'cancelled')) return Promise.reject(new Error(j.error ?? j.state));

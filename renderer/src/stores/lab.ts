@@ -3,11 +3,11 @@ import { computed, reactive, ref } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
 import type {
-  CallRequest, Cifar10ExperimentResult, DatasetInfo, JobStarted, DeltaSweepResult, Gaussian2dExperimentResult, GridChoice, LearnedVsEmpiricalResult,
-  RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreErrorResult, TrainScoreResult,
+  CallRequest, DatasetInfo, GridChoice, JobKind, JobResult, RunInfo, SampleRunResult, SamplerChoice, ScoreChoice,
 } from '../../../electron/contract';
 import {
-  DEFAULT_DELTA, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, learnedScoreRefusal, presetRequest, type ExperimentKey,
+  DEFAULT_DELTA, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, experiments, learnedScoreRefusal, presetRequest,
+  type ExperimentKey,
 } from '../../../electron/contract';
 
 /** One column of the Lab: the settings of a sampling run and what it produced. */
@@ -53,13 +53,8 @@ export type PaneName = 'A' | 'B';
 /** A preset is one of the paper's experiments (electron/contract/experiments.ts, presets.ts). */
 export type PresetName = ExperimentKey;
 
-export interface PresetResults {
-  gaussian2d: Gaussian2dExperimentResult;
-  scoreError: ScoreErrorResult;
-  deltaSweep: DeltaSweepResult;
-  cifar10: Cifar10ExperimentResult;
-  learnedVsEmpirical: LearnedVsEmpiricalResult;
-}
+/** Each preset's result: the result of the job its experiment's call starts. */
+export type PresetResults = { [K in PresetName]: JobResult<(typeof experiments)[K]['call']> };
 
 interface PresetState<K extends PresetName> extends JobSlot {
   result: PresetResults[K] | null;
@@ -180,7 +175,7 @@ export const useLab = defineStore('lab', () => {
     creatingData.value = true;
     try {
       const started = await client.call('datasets.synth', { kind: 'gaussian', mean: [-5, 5], variance: 10, n: 100, seed: 0, name: 'gaussian-2d' });
-      await jobs.result(started.id);
+      await jobs.result(started);
       await refreshDatasets();
       for (const p of Object.values(panes)) if (p.data === '' || p.data === dataOptions.value[0]?.ref) p.data = 'gaussian-2d:train';
     } catch (e) {
@@ -207,12 +202,12 @@ export const useLab = defineStore('lab', () => {
   }
 
   /** Starts a job and follows it in `slot`; the result, or undefined when it failed (slot.error says why). */
-  async function follow<T>(slot: JobSlot, start: () => Promise<JobStarted>): Promise<T | undefined> {
+  async function follow<K extends JobKind>(slot: JobSlot, start: () => Promise<{ id: string; kind: K }>): Promise<JobResult<K> | undefined> {
     slot.error = null;
     try {
       const started = await start();
       slot.jobId = started.id;
-      return (await jobs.result(started.id)) as T;
+      return await jobs.result(started);
     } catch (e) {
       slot.error = (e as Error).message;
       return undefined;
@@ -225,7 +220,7 @@ export const useLab = defineStore('lab', () => {
   async function trainModel(name: PaneName): Promise<void> {
     const p = panes[name];
     if (p.training.jobId) return;
-    const result = await follow<TrainScoreResult>(p.training, () =>
+    const result = await follow(p.training, () =>
       client.call('scores.train', { data: p.data, steps: p.trainSteps, T: p.T, seed: p.seed, ...(p.subset ? { subset: p.subset } : {}) }));
     if (!result) return;
     await refreshModels();
@@ -236,7 +231,7 @@ export const useLab = defineStore('lab', () => {
     const p = panes[name];
     if (p.jobId) return;
     if (!p.sameNoise) p.seed = randomSeed();
-    const result = await follow<SampleRunResult>(p, () => client.call('sample.start', requestOf(p)));
+    const result = await follow(p, () => client.call('sample.start', requestOf(p)));
     if (result) p.result = result;
   }
 
@@ -253,7 +248,7 @@ export const useLab = defineStore('lab', () => {
   async function runPreset(name: PresetName): Promise<void> {
     const state = presets[name] as PresetState<PresetName>;
     if (state.jobId) return;
-    const result = await follow<PresetResults[PresetName]>(state, () => {
+    const result = await follow(state, () => {
       const { call, request } = presetRequest(name, presetOptions, cifarDataset.value?.splits['train']?.count ?? null);
       return client.call(call, request as never);
     });

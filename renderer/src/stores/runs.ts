@@ -4,16 +4,14 @@ import { client } from '../client';
 import { useJobs } from './jobs';
 import { hashItem, setHashItem } from './nav';
 import { useHostList } from '../composables/useHostList';
-import { samplingJobKinds, type RunDetail } from '../../../electron/contract';
+import { experimentKeys, experiments, samplingJobKinds, type RunDetail } from '../../../electron/contract';
 
+/** What the Runs view calls each run.json `kind`: the experiments' titles come from the contract's table. */
 export const kindLabels: Record<string, string> = {
   sample: 'Sample',
-  'experiment:gaussian2d': '2-D Gaussian',
-  'experiment:score-error': 'Score error vs N',
-  'experiment:delta-sweep': 'Delta sweep',
-  'experiment:cifar10': 'CIFAR-10',
-  'experiment:learned-vs-empirical': 'Learned vs empirical',
   'train-score': 'Score network',
+  audit: 'Audit',
+  ...Object.fromEntries(experimentKeys.map((k) => [experiments[k].runKind, experiments[k].title])),
 };
 
 const runJobKinds = new Set<string>(Object.values(samplingJobKinds));

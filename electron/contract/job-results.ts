@@ -1,0 +1,44 @@
+/**
+ * What each job kind (JobInfo.kind) returns: one table from kind to result schema. The engine's
+ * tasks are typed by it (electron/jobs/tasks), the job queue checks every result against it when
+ * the job ends, and clients get the result's type from the kind a start call answered with.
+ */
+import type { z } from 'zod';
+import { auditJobKind, AuditSummary } from './audit';
+import { DatasetImportResult, DatasetProbe } from './datasets';
+import {
+  Cifar10ExperimentResult, DeltaSweepResult, Gaussian2dExperimentResult, LearnedVsEmpiricalResult, SampleRunResult,
+  ScoreErrorResult, TrainScoreResult, samplingJobKinds,
+} from './sampling';
+
+export const jobResults = {
+  'datasets.probe': DatasetProbe,
+  'datasets.import': DatasetImportResult,
+  'datasets.synth': DatasetImportResult,
+  'datasets.download': DatasetImportResult,
+  [samplingJobKinds.sample]: SampleRunResult,
+  [samplingJobKinds.gaussian2d]: Gaussian2dExperimentResult,
+  [samplingJobKinds.scoreError]: ScoreErrorResult,
+  [samplingJobKinds.deltaSweep]: DeltaSweepResult,
+  [samplingJobKinds.cifar10]: Cifar10ExperimentResult,
+  [samplingJobKinds.trainScore]: TrainScoreResult,
+  [samplingJobKinds.learnedVsEmpirical]: LearnedVsEmpiricalResult,
+  [auditJobKind]: AuditSummary,
+} as const;
+
+export type JobKind = keyof typeof jobResults;
+/** The result of a finished job of kind K. */
+export type JobResult<K extends JobKind> = z.output<(typeof jobResults)[K]>;
+
+export function isJobKind(kind: string): kind is JobKind {
+  return Object.hasOwn(jobResults, kind);
+}
+
+/** Checks a finished job's result against its kind's schema; the message names the kind and the fields. */
+export function checkJobResult(kind: string, result: unknown): { ok: true } | { ok: false; error: string } {
+  if (!isJobKind(kind)) return { ok: false, error: `unknown job kind "${kind}"` };
+  const r = jobResults[kind].safeParse(result);
+  if (r.success) return { ok: true };
+  const detail = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(result)'}: ${i.message}`).join('; ');
+  return { ok: false, error: `the ${kind} job returned a result that does not match the contract: ${detail}` };
+}
