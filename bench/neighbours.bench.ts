@@ -3,7 +3,7 @@
  * D = 3 072, pixels in [0, 1]: the native CPU kernels on all threads and on one thread, then
  * tfjs on the backend initBackend picks, side by side with a numpy/OpenBLAS reference figure.
  * BENCH_NN_TFJS=0 skips the (slow) tfjs run. Real data, read from
- * ../shared/data/cifar10/cifar-10-binary.tar.gz with zlib and a small tar walk.
+ * ../shared/data/cifar10/cifar-10-binary.tar.gz with native-data's tar reader.
  * Queries: the first 1 000 test images, then 200 noisy copies of training images (sanity check
  * that each finds its source). Flops counted as 2 M N D (the matMul).
  * BENCH_NN_SWEEP=1 also times reference/query chunk sizes on 200 queries (weights pre-packed).
@@ -13,8 +13,10 @@
  */
 import { CIFAR_FULL } from '../test/helpers/shared-data';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { existsSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { readTar } from '../native-data';
 import { initBackend } from '../electron/science/backend';
 import { nativeKernelInfo } from '../electron/science/native/kernels';
 import {
@@ -33,22 +35,11 @@ const archive = CIFAR_FULL;
 const record = 3073;
 const D = 3072;
 
-/** Files of a ustar archive whose name matches, as byte views into the archive. */
-function tarFiles(tar: Uint8Array, wanted: (name: string) => boolean): Map<string, Uint8Array> {
+/** Files of a tar.gz archive whose name matches, by base name (native-data's reader). */
+async function tarFiles(file: string, wanted: (name: string) => boolean): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  const text = (from: number, len: number) => {
-    let s = '';
-    for (let i = from; i < from + len && tar[i] !== 0; i++) s += String.fromCharCode(tar[i]!);
-    return s;
-  };
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const name = text(at, 100);
-    if (name === '') break; // end-of-archive blocks
-    const size = parseInt(text(at + 124, 12).trim() || '0', 8);
-    const prefix = text(at + 345, 155);
-    const full = prefix ? `${prefix}/${name}` : name;
-    if (wanted(full)) out.set(full.split('/').pop()!, tar.subarray(at + 512, at + 512 + size));
-    at += 512 + Math.ceil(size / 512) * 512;
+  for await (const e of readTar(createReadStream(file).pipe(createGunzip()), file)) {
+    if (e.type === 'file' && wanted(e.path)) out.set(e.path.split('/').pop()!, await e.bytes());
   }
   return out;
 }
@@ -86,7 +77,7 @@ export default async function bench(): Promise<void> {
   console.log(`backend: ${info.name} (${info.device})`);
 
   let t0 = performance.now();
-  const files = tarFiles(gunzipSync(readFileSync(archive)), (f) => /data_batch_\d\.bin$|test_batch\.bin$/.test(f));
+  const files = await tarFiles(archive, (f) => /data_batch_\d\.bin$|test_batch\.bin$/.test(f));
   const trainBins = [1, 2, 3, 4, 5].map((b) => files.get(`data_batch_${b}.bin`)!);
   const train = records(trainBins);
   const testAll = records([files.get('test_batch.bin')!]);

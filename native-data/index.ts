@@ -2,7 +2,7 @@
 export { DataError } from './errors';
 export { naturalCompare } from './natural-sort';
 export { safeEntryPath } from './archive-path';
-export { readTar, writeTar, type TarEntry, type TarInput } from './tar';
+export { readTar, type TarEntry } from './tar';
 export { ZipFile, ZipWriter, isZipMagic, type ZipEntry } from './zip';
 export {
   parseNpyHeader, parseDtype, readNpyBytes, readNpyFile, readNpyHeader, readNpyItems, readNpyItemsAt, streamNpy, streamNpyFile,

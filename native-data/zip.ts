@@ -1,11 +1,15 @@
 /**
- * Zip reading (stored / deflated, zip64 aware, random access through the central directory) and
- * a streaming stored-only writer (used by writeNpz). CRC-32 is checked on every entry read.
+ * Zip reading on yauzl (stored / deflated, zip64, data descriptors; random access through the
+ * central directory) behind ScoreScope's checks: every entry path goes through safeEntryPath,
+ * encrypted entries and unknown methods are refused by name, sizes and the CRC-32 are checked on
+ * every read, and errors are DataErrors naming the archive and the entry. The npz writer (a
+ * streaming stored-only zip) stays hand-written below: yauzl only reads.
  */
-import { createReadStream } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createInflateRaw, crc32 } from 'node:zlib';
-import { DataError, orDataError } from './errors';
+import { PassThrough, type Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { DataError, asDataError } from './errors';
 import { safeEntryPath } from './archive-path';
 
 export interface ZipEntry {
@@ -16,69 +20,107 @@ export interface ZipEntry {
   readonly compressedSize: number;
   readonly size: number;
   readonly crc32: number;
-  readonly localHeaderOffset: number;
 }
 
 const SIG_EOCD = 0x06054b50;
-const SIG_EOCD64 = 0x06064b50;
-const SIG_EOCD64_LOCATOR = 0x07064b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
-
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = await fh.read(buf, 0, length, position);
-  return buf.subarray(0, bytesRead);
-}
 
 export function isZipMagic(head: Uint8Array): boolean {
   return head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
 }
 
+/** yauzl's messages, said for people who hold a file. */
+function zipProblem(e: Error): string {
+  if (/end of central directory record signature not found/i.test(e.message)) return 'not a zip archive or truncated zip (no end-of-central-directory record)';
+  return `corrupt zip: ${e.message}`;
+}
+
+/** Entry names: UTF-8 when the archive says so (flag bit 11), else CP437, which latin1 approximates. */
+function entryName(e: yauzl.Entry): string {
+  const raw = e.fileName as unknown as Buffer;
+  return e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1');
+}
+
 export class ZipFile {
   private constructor(
     readonly file: string,
-    private readonly fh: FileHandle,
+    private readonly zip: yauzl.ZipFile,
+    private readonly yauzlEntries: Map<ZipEntry, yauzl.Entry>,
     readonly entries: ZipEntry[],
   ) {}
 
   static async open(file: string): Promise<ZipFile> {
-    const fh = await orDataError(file, () => open(file, 'r'));
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      // names stay bytes (decodeStrings: false) so safeEntryPath, not yauzl, judges them and says which entry
+      yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, z) => {
+        if (err) reject((err as NodeJS.ErrnoException).code ? asDataError(file, err) : new DataError(file, zipProblem(err)));
+        else resolve(z);
+      }),
+    );
     try {
-      const entries = await readCentralDirectory(file, fh);
-      return new ZipFile(file, fh, entries);
+      const yauzlEntries = new Map<ZipEntry, yauzl.Entry>();
+      const entries: ZipEntry[] = [];
+      await new Promise<void>((resolve, reject) => {
+        zip.on('entry', (e: yauzl.Entry) => {
+          try {
+            const name = entryName(e);
+            if (e.isEncrypted()) throw new DataError(file, `"${name}" is encrypted; encrypted zips are not supported`);
+            const entry: ZipEntry = {
+              path: safeEntryPath(file, name),
+              isDir: name.endsWith('/'),
+              method: e.compressionMethod,
+              compressedSize: e.compressedSize,
+              size: e.uncompressedSize,
+              crc32: e.crc32,
+            };
+            entries.push(entry);
+            yauzlEntries.set(entry, e);
+            zip.readEntry();
+          } catch (err) {
+            reject(err);
+          }
+        });
+        zip.on('end', () => resolve());
+        zip.on('error', (err: Error) => reject(err instanceof DataError ? err : new DataError(file, zipProblem(err))));
+        zip.readEntry();
+      });
+      return new ZipFile(file, zip, yauzlEntries, entries);
     } catch (e) {
-      await fh.close();
+      zip.close();
       throw e;
     }
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    this.zip.close();
   }
 
-  private async dataStart(e: ZipEntry): Promise<number> {
-    const h = await readAt(this.fh, e.localHeaderOffset, 30);
-    if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) {
-      throw new DataError(this.file, `corrupt zip: no local header for "${e.path}" at byte ${e.localHeaderOffset}`);
-    }
-    return e.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  private openStream(e: ZipEntry): Promise<Readable> {
+    const raw = this.yauzlEntries.get(e);
+    if (!raw) throw new Error(`zip entry "${e.path}" is not from ${this.file}`);
+    return new Promise((resolve, reject) =>
+      this.zip.openReadStream(raw, (err, stream) => {
+        if (err) return reject(new DataError(this.file, `corrupt zip entry "${e.path}": ${err.message}`));
+        // yauzl's stored-entry stream predates async iteration (it never ends under for await): a PassThrough carries it
+        const through = new PassThrough({ highWaterMark: 1 << 20 });
+        stream.on('error', (x) => through.destroy(x));
+        through.on('close', () => stream.destroy());
+        resolve(stream.pipe(through));
+      }),
+    );
   }
 
-  /** The uncompressed content of an entry as chunks; the CRC is checked at the end. */
+  /** The uncompressed content of an entry as chunks; the size and the CRC are checked at the end. */
   async *chunks(e: ZipEntry, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     if (e.isDir) return;
-    const start = await this.dataStart(e);
     if (e.method !== 0 && e.method !== 8) {
       throw new DataError(this.file, `"${e.path}" uses zip compression method ${e.method}; only stored (0) and deflate (8) are supported`);
     }
-    if (e.compressedSize === 0) {
-      if (e.size !== 0) throw new DataError(this.file, `corrupt zip: "${e.path}" has no data`);
-      return;
-    }
-    const raw = createReadStream(this.file, { start, end: start + e.compressedSize - 1, highWaterMark: 1 << 20, signal });
-    const stream = e.method === 8 ? raw.pipe(createInflateRaw()) : raw;
-    if (e.method === 8) raw.on('error', (err) => stream.destroy(err));
+    signal?.throwIfAborted();
+    const stream = await this.openStream(e);
+    const onAbort = () => stream.destroy(signal?.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    signal?.addEventListener('abort', onAbort, { once: true });
     let crc = 0;
     let total = 0;
     try {
@@ -91,8 +133,8 @@ export class ZipFile {
       if (err instanceof DataError || (err as Error).name === 'AbortError') throw err;
       throw new DataError(this.file, `corrupt zip entry "${e.path}": ${(err as Error).message}`);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       stream.destroy();
-      raw.destroy();
     }
     if (total !== e.size) throw new DataError(this.file, `corrupt zip entry "${e.path}": expected ${e.size} bytes, found ${total}`);
     if (crc >>> 0 !== e.crc32 >>> 0) throw new DataError(this.file, `corrupt zip entry "${e.path}": CRC-32 mismatch`);
@@ -107,70 +149,6 @@ export class ZipFile {
     }
     return out;
   }
-}
-
-async function readCentralDirectory(file: string, fh: FileHandle): Promise<ZipEntry[]> {
-  const { size } = await fh.stat();
-  const tailLen = Math.min(size, 65535 + 22);
-  const tail = await readAt(fh, size - tailLen, tailLen);
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === SIG_EOCD) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new DataError(file, 'not a zip archive or truncated zip (no end-of-central-directory record)');
-  let count = tail.readUInt16LE(eocd + 10);
-  let cdSize = tail.readUInt32LE(eocd + 12);
-  let cdOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || tail.readUInt32LE(loc) !== SIG_EOCD64_LOCATOR) throw new DataError(file, 'corrupt zip64: no locator');
-    const eocd64Pos = Number(tail.readBigUInt64LE(loc + 8));
-    const r = await readAt(fh, eocd64Pos, 56);
-    if (r.length < 56 || r.readUInt32LE(0) !== SIG_EOCD64) throw new DataError(file, 'corrupt zip64 end record');
-    count = Number(r.readBigUInt64LE(32));
-    cdSize = Number(r.readBigUInt64LE(40));
-    cdOffset = Number(r.readBigUInt64LE(48));
-  }
-  if (cdOffset + cdSize > size) throw new DataError(file, `truncated zip: central directory ends at byte ${cdOffset + cdSize}, file has ${size}`);
-  const cd = await readAt(fh, cdOffset, cdSize);
-  const entries: ZipEntry[] = [];
-  let p = 0;
-  for (let k = 0; k < count; k++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) throw new DataError(file, `corrupt zip: central directory entry ${k}`);
-    const flags = cd.readUInt16LE(p + 8);
-    const method = cd.readUInt16LE(p + 10);
-    const crc = cd.readUInt32LE(p + 16);
-    let csize = cd.readUInt32LE(p + 20);
-    let usize = cd.readUInt32LE(p + 24);
-    const nameLen = cd.readUInt16LE(p + 28);
-    const extraLen = cd.readUInt16LE(p + 30);
-    const commentLen = cd.readUInt16LE(p + 32);
-    let offset = cd.readUInt32LE(p + 42);
-    const nameBytes = cd.subarray(p + 46, p + 46 + nameLen);
-    const name = flags & 0x800 ? nameBytes.toString('utf8') : nameBytes.toString('latin1');
-    // zip64 extra field: values present only for the fields that are 0xFFFFFFFF
-    let x = p + 46 + nameLen;
-    const xEnd = x + extraLen;
-    while (x + 4 <= xEnd) {
-      const id = cd.readUInt16LE(x);
-      const len = cd.readUInt16LE(x + 2);
-      if (id === 0x0001) {
-        let q = x + 4;
-        if (usize === 0xffffffff) { usize = Number(cd.readBigUInt64LE(q)); q += 8; }
-        if (csize === 0xffffffff) { csize = Number(cd.readBigUInt64LE(q)); q += 8; }
-        if (offset === 0xffffffff) { offset = Number(cd.readBigUInt64LE(q)); q += 8; }
-      }
-      x += 4 + len;
-    }
-    if (flags & 1) throw new DataError(file, `"${name}" is encrypted; encrypted zips are not supported`);
-    const path = safeEntryPath(file, name);
-    entries.push({ path, isDir: name.endsWith('/'), method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: offset });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return entries;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
-  DataError, ZipFile, npzMemberHeader, npzMembers, readNpz, readTar, safeEntryPath, writeNpz, writeTar, encodeNpy, openSourceTree,
+  DataError, ZipFile, npzMemberHeader, npzMembers, readNpz, readTar, safeEntryPath, writeNpz, encodeNpy, openSourceTree,
 } from '../../native-data';
+import { writeTar } from '../helpers/tar-writer';
 import { hasNumpy, runPython, seededBytes, tempDir, zipBytes } from './fixtures';
 
 let dir = '';
@@ -87,6 +88,89 @@ describe('tar', () => {
       for await (const e of t.entries()) await e.bytes();
     };
     await expect(run()).rejects.toThrow(/corrupt gzip/);
+  });
+});
+
+describe('tar written by Python (GNU long names, pax headers)', () => {
+  it('reads GNU long-name and pax entries, and a consumer may stop inside an entry', async () => {
+    runPython(
+      [
+        'import tarfile, io',
+        "long = 'deep/' * 30 + 'file.bin'",
+        "for fmt, name in ((tarfile.GNU_FORMAT, 'gnu.tar'), (tarfile.PAX_FORMAT, 'pax.tar')):",
+        '    with tarfile.open(name, "w", format=fmt) as t:',
+        "        for path, data in ((long, bytes(range(256)) * 5), ('caf\u00e9/\u00e9t\u00e9.txt', b'summer'), ('last', b'end')):",
+        '            info = tarfile.TarInfo(path); info.size = len(data); t.addfile(info, io.BytesIO(data))',
+      ].join('\n'),
+      dir,
+    );
+    const long = `${'deep/'.repeat(30)}file.bin`;
+    for (const name of ['gnu.tar', 'pax.tar']) {
+      const file = join(dir, name);
+      const got = await collect(Readable.from([await readFile(file)]), file);
+      expect(got.map((e) => e.path), name).toEqual([long, 'café/été.txt', 'last']);
+      expect(got[0]!.data.length).toBe(1280);
+      expect(Buffer.from(got[1]!.data).toString()).toBe('summer');
+      // stop after the first chunk of the big entry: the next entries still come, whole
+      const seen: string[] = [];
+      for await (const e of readTar(chunked(await readFile(file), 300), file)) {
+        seen.push(e.path);
+        if (e.path === long) for await (const _c of e.chunks()) break;
+        if (e.path === 'last') expect(Buffer.from(await e.bytes()).toString()).toBe('end');
+      }
+      expect(seen).toEqual([long, 'café/été.txt', 'last']);
+    }
+  });
+
+  it('refuses an absolute path and names the entry', async () => {
+    runPython(
+      [
+        'import tarfile, io',
+        'with tarfile.open("abs.tar", "w", format=tarfile.PAX_FORMAT) as t:',
+        '    info = tarfile.TarInfo("/etc/cron.d/x"); info.size = 1; t.addfile(info, io.BytesIO(b"1"))',
+      ].join('\n'),
+      dir,
+    );
+    const file = join(dir, 'abs.tar');
+    await expect(collect(Readable.from([await readFile(file)]), file)).rejects.toThrow(/abs\.tar.*"\/etc\/cron\.d\/x" has an absolute path/);
+  });
+});
+
+describe('zip written by Python (zip64, data descriptors, hostile names)', () => {
+  it('reads a zip64 archive and one with data descriptors (written to a stream)', async () => {
+    runPython(
+      [
+        'import zipfile, io',
+        "with zipfile.ZipFile('z64.zip', 'w', compression=zipfile.ZIP_DEFLATED) as z:",
+        "    with z.open('big.bin', 'w', force_zip64=True) as f: f.write(bytes(range(256)) * 40)",
+        "    z.writestr('small.txt', 'hello')",
+        'class Unseekable(io.RawIOBase):',
+        '    def __init__(self, f): self.f = f',
+        '    def writable(self): return True',
+        '    def write(self, b): return self.f.write(b)',
+        "with open('dd.zip', 'wb') as raw:",
+        "    with zipfile.ZipFile(Unseekable(raw), 'w', compression=zipfile.ZIP_DEFLATED) as z:",
+        "        z.writestr('a.txt', 'descriptor')",
+        "        z.writestr('b.bin', bytes(1000))",
+      ].join('\n'),
+      dir,
+    );
+    const z64 = await ZipFile.open(join(dir, 'z64.zip'));
+    expect(z64.entries.map((e) => [e.path, e.size])).toEqual([['big.bin', 10240], ['small.txt', 5]]);
+    expect(Buffer.from(await z64.bytes(z64.entries[0]!)).equals(Buffer.from(new Uint8Array(10240).map((_, i) => i % 256)))).toBe(true);
+    await z64.close();
+    const dd = await ZipFile.open(join(dir, 'dd.zip'));
+    expect(Buffer.from(await dd.bytes(dd.entries[0]!)).toString()).toBe('descriptor');
+    expect((await dd.bytes(dd.entries[1]!)).length).toBe(1000);
+    await dd.close();
+  });
+
+  it('refuses an entry that escapes the folder, naming the archive and the entry', async () => {
+    runPython("import zipfile\nwith zipfile.ZipFile('evil.zip', 'w') as z: z.writestr('../../evil.txt', 'x')", dir);
+    await expect(ZipFile.open(join(dir, 'evil.zip'))).rejects.toThrow(/evil\.zip.*"\.\.\/\.\.\/evil\.txt" contains "\.\."/);
+    await writeFile(join(dir, 'notzip.zip'), seededBytes(300, 9));
+    await expect(ZipFile.open(join(dir, 'notzip.zip'))).rejects.toThrow(/notzip\.zip.*not a zip archive/);
+    await expect(ZipFile.open(join(dir, 'missing.zip'))).rejects.toThrow(/missing\.zip.*no such file/);
   });
 });
 

@@ -3,9 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  CIFAR10_CLASSES, DataError, cifarBatchFromPickle, decodeCifarRecords, probeSource, readSource, unpickle, writeTar,
-  type ItemBatch, type SourceInfo,
+  CIFAR10_CLASSES, DataError, cifarBatchFromPickle, decodeCifarRecords, probeSource, readSource, unpickle, type ItemBatch, type SourceInfo,
 } from '../../native-data';
+import { writeTar } from '../helpers/tar-writer';
 import { MINI, cifarRecords, hasNumpy, pickleCifarBatch, pickleCifarMeta, referenceNhwc, runPython, tempDir } from './fixtures';
 
 let dir = '';

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { DataError, decodeImage, imageKindOf, probeSource, readSource, writeTar, type ItemBatch, type SourceInfo } from '../../native-data';
+import { DataError, decodeImage, imageKindOf, probeSource, readSource, type ItemBatch, type SourceInfo } from '../../native-data';
+import { writeTar } from '../helpers/tar-writer';
 import { pngImage, seededBytes, tempDir, zipBytes } from './fixtures';
 
 let dir = '';

@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip, gzipSync } from 'node:zlib';
-import { CIFAR10_CLASSES, DataError, PAPER_GAUSSIAN, encodeNpyHeader, readNpyFile, readTar, writeNpy, writeNpz, writeTar } from '../../native-data';
+import { CIFAR10_CLASSES, DataError, PAPER_GAUSSIAN, encodeNpyHeader, readNpyFile, readTar, writeNpy, writeNpz } from '../../native-data';
+import { writeTar } from '../helpers/tar-writer';
 import {
   DatasetStoreError, importDataset, listDatasets, loadSplit, readItems, removeDataset, renameDataset, showDataset, synthDataset,
 } from '../../electron/workspace/datasets';
