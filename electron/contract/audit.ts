@@ -25,19 +25,20 @@ export const AuditThreshold = finite().gt(0, 'threshold must be above 0').max(1,
 export const AuditRequest = z
   .object({
     /** A folder of images, an .npz / .npy file, or a run (id, or its folder). */
-    samples: z.string().min(1, 'samples: give a folder of images, an .npz / .npy file, or a ScoreScope run id'),
+    samples: z.string().min(1, 'samples: give a folder of images, an .npz / .npy file, or a ScoreScope run id')
+      .describe('a folder of images, an .npz (arr_0) / .npy file, or a run id'),
     /** Training split, "name" or "name:split" (default split train). */
-    train: DatasetRef,
+    train: DatasetRef.describe('the training split, e.g. cifar10 or cifar10:train'),
     /** Optional held-out split, "name:split" ("name" alone means its test split). */
-    test: DatasetRef.optional(),
+    test: DatasetRef.optional().describe('a held-out split, e.g. cifar10:test (train/test gap, C_T)'),
     /** Neighbours listed per sample (k >= 2: the ratio needs d2). */
-    k: z.number().int().min(2, 'k must be at least 2 (d1/d2 needs two neighbours)').max(50).default(5),
-    threshold: AuditThreshold.default(1 / 3),
+    k: z.number().int().min(2, 'k must be at least 2 (d1/d2 needs two neighbours)').max(50).default(5).describe('nearest training images listed per sample'),
+    threshold: AuditThreshold.default(1 / 3).describe('a sample is memorised when d1/d2 is below this'),
     /** Seeds the bootstrap, the subsamples (radii, held-out) and k-means. */
-    seed: Seed.default(0),
+    seed: Seed.default(0).describe('seeds the bootstrap, subsamples and k-means'),
     /** Image samples of another size: resize to S x S on reading (folders / archives of images only). */
-    resize: z.number().int().min(1).max(4096).optional(),
-    fit: ResizeFit.optional(),
+    resize: z.number().int().min(1).max(4096).optional().describe('image samples of another size: resize to S x S'),
+    fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
   })
   .strict();
 export type AuditRequest = z.infer<typeof AuditRequest>;

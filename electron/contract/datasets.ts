@@ -116,16 +116,16 @@ export type DatasetProbe = z.infer<typeof DatasetProbe>;
 
 export const DatasetProbeRequest = z.object({
   path: z.string().min(1, 'path: give a file or folder to inspect'),
-  resize: Resize.optional(),
-  fit: ResizeFit.optional(),
+  resize: Resize.optional().describe('images of mixed sizes: resize to S x S'),
+  fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
 }).strict();
 
 export const DatasetImportRequest = z.object({
   path: z.string().min(1, 'path: give a file or folder to import'),
-  name: DatasetName.optional(),
+  name: DatasetName.optional().describe('the dataset name (default: from the source)'),
   /** Images: make every image resize x resize (needed when sizes are mixed). */
-  resize: Resize.optional(),
-  fit: ResizeFit.optional(),
+  resize: Resize.optional().describe('images of mixed sizes: resize to S x S'),
+  fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
 }).strict();
 export type DatasetImportRequest = z.infer<typeof DatasetImportRequest>;
 
@@ -176,12 +176,12 @@ const HttpUrl = z.string().refine((s) => {
 
 export const DatasetDownloadRequest = z.object({
   dataset: z.literal('cifar10').default('cifar10'),
-  format: z.enum(['binary', 'python']).default('binary'),
+  format: z.enum(['binary', 'python']).default('binary').describe('the official archive to fetch'),
   /** A mirror; default the official URL of the chosen format. */
-  url: HttpUrl.optional(),
+  url: HttpUrl.optional().describe('a mirror (default: the official URL)'),
   /** Expected MD5 (hex); default the official one of the chosen format. */
-  md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'md5: expected 32 hexadecimal digits').optional(),
-  name: DatasetName.optional(),
+  md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'md5: expected 32 hexadecimal digits').optional().describe('expected MD5 (default: the official one)'),
+  name: DatasetName.optional().describe('the dataset name (default cifar10)'),
 }).strict();
 export type DatasetDownloadRequest = z.infer<typeof DatasetDownloadRequest>;
 

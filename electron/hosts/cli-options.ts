@@ -163,6 +163,7 @@ function typeText(o: CliOption): string {
 }
 
 function defaultText(v: unknown): string {
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(4)));
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 

@@ -30,4 +30,16 @@ describe('CLI options from the contract', () => {
     expect(() => checkedRequest('sample.start', options, flags({ data: 'g2', patch: '5' }))).toThrow(/^--patch is only used with --score local$/);
     expect(() => checkedRequest('sample.start', options, flags({ data: 'g2', steps: '0' }))).toThrow(/^--steps: /);
   });
+
+  it('the audit and dataset commands take their flags from the same contract', () => {
+    const audit = callOptions('audit.start');
+    expect(optionsHelp(audit)).toMatch(/--threshold NUMBER\s+a sample is memorised when d1\/d2 is below this; default 0\.3333/);
+    expect(() => checkedRequest('audit.start', audit, flags({ train: 'cifar10' }))).toThrow(/^--samples is required: a folder of images/);
+    expect(() => checkedRequest('audit.start', audit, flags({ samples: 's.npz', train: 'c', k: '1' }))).toThrow(/^--k: k must be at least 2/);
+    const importing = callOptions('datasets.import');
+    expect(checkedRequest('datasets.import', importing, flags({ resize: '32', fit: 'cover' }), { path: 'x' })).toEqual({ path: 'x', resize: 32, fit: 'cover' });
+    expect(() => checkedRequest('datasets.import', importing, flags({ resize: '0' }), { path: 'x' })).toThrow(/^--resize: /);
+    expect(() => checkedRequest('datasets.download', callOptions('datasets.download'), flags({ md5: 'abc' }), { dataset: 'cifar10' }))
+      .toThrow(/^--md5: md5: expected 32 hexadecimal digits/);
+  });
 });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/science/noise';
-import { bruteForce, copyRow, expectProgressAndCancellation, randomRows } from './fixtures/neighbour-references';
+import { bruteForce, copyRow, expectProgressAndCancellation, expectRescanOnWideTies, randomRows } from './fixtures/neighbour-references';
 import {
   ballMembership,
   createReferenceSet,
@@ -49,21 +49,7 @@ describe('nearestNeighbours', () => {
   });
 
   it('rescans exactly when more rows tie with the k-th than the candidate list holds', async () => {
-    const n = 120, d = 20, k = 5;
-    const ref = randomRows(n, d, 15);
-    for (let r = 10; r < 40; r++) copyRow(ref, 5, ref, r, d); // 31 identical rows
-    const queries = new Float32Array(2 * d);
-    copyRow(ref, 5, queries, 0, d);
-    queries.set(randomRows(1, d, 16), d);
-    const set = createReferenceSet(ref, n, d, { chunkSize: 32 });
-    const got = await nearestNeighbours(queries, 2, set, k, { extraCandidates: 3 });
-    set.dispose();
-    expect(Array.from(got.indices.subarray(0, k))).toEqual([5, 10, 11, 12, 13]);
-    expect(Array.from(got.distances.subarray(0, k))).toEqual([0, 0, 0, 0, 0]);
-    expect(got.exactFallbacks).toBeGreaterThanOrEqual(1);
-    const want = bruteForce(queries, 2, ref, n, d, k);
-    expect(Array.from(got.indices)).toEqual(want.indices);
-    expect(Array.from(got.distances)).toEqual(want.distances);
+    await expectRescanOnWideTies(createReferenceSet);
   });
 
   it('breaks exact ties by the lower index (grid data, exact arithmetic)', async () => {

@@ -5,16 +5,18 @@
  * every sample's neighbours), and with --out writes every export into DIR.
  */
 import { auditHeadline, type AuditDetail, type AuditSummary } from '../../contract';
+import { callOptions, checkedRequest, optionsHelp } from '../cli-options';
 import { runJob } from './run-job';
-import type { Command, CommandContext } from './types';
+import type { Command } from './types';
 
-const USAGE = 'audit --samples PATH --train <dataset[:split]> [--test <dataset:split>] [--k 5] [--threshold 0.3333] [--seed S] [--resize S] [--out DIR [--top N]] [--json]';
+const USAGE = 'audit --samples PATH --train <dataset[:split]> [--test <dataset:split>] [options] [--out DIR [--top N]] [--json]';
 
-function required(ctx: CommandContext, flag: string, what: string): string {
-  const v = ctx.flags.string(flag);
-  if (!v) throw new Error(`audit: --${flag} is required (${what})\nusage: ${USAGE}`);
-  return v;
-}
+/** The audit's flags are its request's fields (contract/audit.ts); --out and --top are the CLI's own. */
+const auditOptions = () => callOptions('audit.start');
+const EXPORT_FLAGS: [string, string][] = [
+  ['--out DIR', 'also write every export (HTML report, gallery, CSV, metrics, npz) into DIR'],
+  ['--top N', 'with --out: the gallery shows the N most memorised samples (lowest d1/d2); default 48'],
+];
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fixed = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
@@ -90,20 +92,12 @@ export const auditCommands: Record<string, Command> = {
   audit: {
     usage: USAGE,
     summary: 'audit generated samples (images folder, .npz, .npy, or a run) for copies of training images: d1/d2, C_T, authenticity, precision/recall, exports',
+    options: () => optionsHelp(auditOptions(), EXPORT_FLAGS),
     async run(ctx) {
-      const request = {
-        samples: required(ctx, 'samples', 'a folder of images, an .npz / .npy file, or a run id'),
-        train: required(ctx, 'train', 'the training split, e.g. cifar10 or cifar10:train'),
-        test: ctx.flags.string('test'),
-        k: ctx.flags.number('k'),
-        threshold: ctx.flags.number('threshold'),
-        seed: ctx.flags.number('seed'),
-        resize: ctx.flags.number('resize'),
-        fit: ctx.flags.string('fit'),
-      };
+      const request = checkedRequest('audit.start', auditOptions(), ctx.flags);
       const out = ctx.flags.string('out');
       const top = ctx.flags.number('top');
-      const summary = (await runJob(ctx, 'audit.start', request)) as AuditSummary;
+      const summary = await runJob(ctx, 'audit.start', request);
       const service = ctx.service();
       const detail = await service.call('audit.show', { id: summary.run });
       const exports = out ? (await service.call('audit.export', { id: summary.run, out, ...(top !== undefined ? { top } : {}) })).files : null;

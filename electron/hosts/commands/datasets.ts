@@ -4,6 +4,7 @@
  * {count, shape, dtype, classCounts, channelMean, channelStd, ...}}, sizeBytes, existing?}).
  */
 import type { DatasetImportResult, DatasetInfo, DatasetProbe } from '../../contract';
+import { callOptions, checkedRequest, optionsHelp } from '../cli-options';
 import { runJob } from './run-job';
 import type { Command, CommandContext } from './types';
 
@@ -95,13 +96,13 @@ async function run(ctx: CommandContext): Promise<number> {
   const service = () => ctx.service();
   switch (sub) {
     case 'import': {
-      const request = { path: positional(ctx, 1, 'the path to import'), name: ctx.flags.string('name'), resize: ctx.flags.number('resize'), fit: ctx.flags.string('fit') };
-      printResult(ctx, (await runJob(ctx, 'datasets.import', request)) as DatasetImportResult, 'imported');
+      const request = checkedRequest('datasets.import', callOptions('datasets.import'), ctx.flags, { path: positional(ctx, 1, 'the path to import') });
+      printResult(ctx, await runJob(ctx, 'datasets.import', request), 'imported');
       return 0;
     }
     case 'probe': {
-      const request = { path: positional(ctx, 1, 'the path to inspect'), resize: ctx.flags.number('resize'), fit: ctx.flags.string('fit') };
-      const p = (await runJob(ctx, 'datasets.probe', request)) as DatasetProbe;
+      const request = checkedRequest('datasets.probe', callOptions('datasets.probe'), ctx.flags, { path: positional(ctx, 1, 'the path to inspect') });
+      const p = await runJob(ctx, 'datasets.probe', request);
       ctx.print(p, describeProbe(p));
       return 0;
     }
@@ -126,14 +127,14 @@ async function run(ctx: CommandContext): Promise<number> {
       return 0;
     }
     case 'synth': {
-      printResult(ctx, (await runJob(ctx, 'datasets.synth', synthRequest(ctx))) as DatasetImportResult, 'created');
+      printResult(ctx, await runJob(ctx, 'datasets.synth', synthRequest(ctx)), 'created');
       return 0;
     }
     case 'download': {
       const what = positional(ctx, 1, 'what to download (cifar10)');
       if (what !== 'cifar10') throw new Error(`datasets download: only cifar10 is known, got "${what}"`);
-      const request = { dataset: what, format: ctx.flags.string('format'), url: ctx.flags.string('url'), md5: ctx.flags.string('md5'), name: ctx.flags.string('name') };
-      const r = (await runJob(ctx, 'datasets.download', request)) as DatasetImportResult;
+      const request = checkedRequest('datasets.download', callOptions('datasets.download'), ctx.flags, { dataset: what });
+      const r = await runJob(ctx, 'datasets.download', request);
       printResult(ctx, r, `downloaded (${r.archive ?? 'archive'}, MD5 verified) and imported`);
       return 0;
     }
@@ -149,6 +150,10 @@ export const datasetCommands: Record<string, Command> = {
   datasets: {
     usage: 'datasets import|probe|list|show|remove|rename|synth|download ...',
     summary: 'import (CIFAR-10, image folders, .npy/.npz), synthesise, download, list and manage datasets (`datasets help`)',
+    options: (args) => {
+      const sub = (['import', 'probe', 'download'] as const).filter((s) => args[0] === undefined || args[0] === s);
+      return sub.map((s) => `datasets ${s}:\n${optionsHelp(callOptions(`datasets.${s}`).filter((o) => o.field !== 'path' && o.field !== 'dataset'))}`).join('\n\n');
+    },
     run,
   },
 };
