@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/science/backend';
-import { TRAIN_SCORE_DEFAULTS } from '../electron/contract/sampling';
+import { TRAIN_SCORE_DEFAULTS } from '../electron/contract/training';
 import { createNoise } from '../electron/science/noise';
 import { gaussian2dTrainingSet } from '../electron/science/experiments/gaussian2d';
 import { initialWeights, learnedScore, timeFeatureCount, type MlpArchitecture } from '../electron/science/scores/learned';

@@ -10,9 +10,9 @@
 import { z } from 'zod';
 import { jobStarted } from './jobs';
 import { DatasetRef, ResizeFit } from './datasets';
+import { Seed } from './fields';
 
 const finite = () => z.number().finite();
-const Seed = z.number().int().nonnegative().max(2 ** 31 - 1);
 
 /** Same form as the runs store (electron/workspace/runs.ts). */
 export const AuditId = z

@@ -12,6 +12,8 @@ import { auditCalls } from './audit';
 export * from './jobs';
 export * from './datasets';
 export * from './sampling';
+export * from './training';
+export * from './fields';
 export * from './audit';
 export * from './number-list';
 export * from './experiments';

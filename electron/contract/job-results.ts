@@ -8,8 +8,9 @@ import { auditJobKind, AuditSummary } from './audit';
 import { DatasetImportResult, DatasetProbe } from './datasets';
 import {
   Cifar10ExperimentResult, DeltaSweepResult, Gaussian2dExperimentResult, LearnedVsEmpiricalResult, SampleRunResult,
-  ScoreErrorResult, TrainScoreResult, samplingJobKinds,
+  ScoreErrorResult, samplingJobKinds,
 } from './sampling';
+import { TrainScoreResult } from './training';
 
 export const jobResults = {
   'datasets.probe': DatasetProbe,

@@ -5,7 +5,8 @@
  */
 import type { z } from 'zod';
 import { experiments, type ExperimentKey } from './experiments';
-import { DEFAULT_SWEEP_DELTAS, TRAIN_SCORE_DEFAULTS, type samplingCalls } from './sampling';
+import { DEFAULT_SWEEP_DELTAS, type samplingCalls } from './sampling';
+import { TRAIN_SCORE_DEFAULTS } from './training';
 import { parseNumberList } from './number-list';
 
 /** The knobs of each preset (data '' = the paper's 2-D set). */

@@ -11,12 +11,11 @@ import { jobStarted } from './jobs';
 import { DatasetRef } from './datasets';
 import { Delta, EDM_MAX_T, Horizon, earlyStopFields, withEarlyStop } from './early-stopping';
 import { experiments } from './experiments';
+import { RunId, Seed, Steps, TrainingDataRef, finite, refusal } from './fields';
+import { TRAIN_SCORE_DEFAULTS, TrainScoreRequest, learnedScoreRefusal } from './training';
 
 export { DEFAULT_DELTA } from './early-stopping';
 
-const finite = () => z.number().finite();
-const Seed = z.number().int().nonnegative().max(2 ** 31 - 1);
-const Steps = z.number().int().min(1).max(100_000);
 
 /**
  * Which score drives the reverse process: the empirical optimal score s_N, the exact score of a
@@ -57,20 +56,7 @@ export type EngineSamplerChoice = Exclude<SamplerChoice, 'cifar-kde'>;
 export const gridChoices = ['uniform', 'geometric', 'edm'] as const;
 export type GridChoice = (typeof gridChoices)[number];
 
-const RUN_ID_RE = /^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}-[0-9a-f]{6}$/;
-export const RunId = z.string().regex(RUN_ID_RE, 'run id: expected the form 20260102-030405-<kind>-<6 hex digits> (see `scorescope runs list`)');
 
-/**
- * Refinement options for a refusal whose message names request fields. `mentions` lists them as
- * written in the message ("field", or "field=value" for the words `field "value"`), so a host can
- * print its own names for them (the CLI: `--flag`, `--flag value`).
- */
-export function refusal(field: string, message: string, mentions: string[] = []) {
-  return { message, path: [field], ...(mentions.length ? { params: { mentions } } : {}) };
-}
-
-/** A workspace dataset a request reads. */
-const TrainingDataRef = DatasetRef.describe('a dataset of the workspace, "name" or "name:split" (see `scorescope datasets list`)');
 
 export const SampleRequest = withEarlyStop(z
   .object({
@@ -137,71 +123,6 @@ export const SampleRequest = withEarlyStop(z
   }));
 /** A parsed sample request: early stopping resolved (delta, bandwidth, earlyStopGiven). */
 export type SampleRequest = z.infer<typeof SampleRequest>;
-
-/** Largest data dimension a learned score is trained on (vector data; images would need conv nets). */
-export const LEARNED_MAX_DIMENSION = 64;
-
-/** Why a dataset cannot train (or be sampled with) a learned score here; null when it can. */
-export function learnedScoreRefusal(ref: string, kind: 'images' | 'vectors', itemShape: readonly number[]): string | null {
-  const D = itemShape.reduce((a, b) => a * b, 1);
-  const why = `learned scores are trained on vector data here (D <= ${LEARNED_MAX_DIMENSION})`;
-  if (kind === 'images') return `${why}; dataset ${ref} holds ${itemShape.join('x')} images`;
-  if (D > LEARNED_MAX_DIMENSION) return `${why}; dataset ${ref} has D = ${D}`;
-  return null;
-}
-
-/**
- * Training defaults: they train the paper's 2-D set (N = 100) to a score that memorises about as
- * little as the exact Gaussian score, in about 15 s on the wasm backend (2 cores).
- */
-export const TRAIN_SCORE_DEFAULTS = { steps: 3000, batch: 256, width: 128, depth: 3, lr: 0.002, T: 5, tMin: 0.001 } as const;
-
-/**
- * Trains an MLP noise predictor eps_theta(x, t) on a vector dataset by denoising score matching
- * (electron/science/training/train-score.ts); the run (kind 'train-score') holds weights.npz.
- */
-export const TrainScoreRequest = z
-  .object({
-    /** Vector training data (D <= 64), "name" or "name:split". */
-    data: TrainingDataRef,
-    subset: z.number().int().min(2).max(10_000_000).optional(),
-    /** Adam steps (about 5 ms each for width 128, batch 256 on the wasm backend: bench/learned.bench.ts). */
-    steps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps),
-    batch: z.number().int().min(1).max(8192).default(TRAIN_SCORE_DEFAULTS.batch),
-    width: z.number().int().min(2).max(1024).default(TRAIN_SCORE_DEFAULTS.width),
-    depth: z.number().int().min(1).max(8).default(TRAIN_SCORE_DEFAULTS.depth),
-    /** Peak learning rate; cosine decay to lr / 20. */
-    lr: finite().positive().max(1).default(TRAIN_SCORE_DEFAULTS.lr),
-    /** Training times are log-uniform on [tMin, T]. */
-    T: Horizon.default(TRAIN_SCORE_DEFAULTS.T),
-    tMin: finite().positive().default(TRAIN_SCORE_DEFAULTS.tMin),
-    seed: Seed.default(0),
-  })
-  .strict()
-  .refine((r) => r.tMin < r.T, { message: 'tMin must be below T', path: ['tMin'] });
-export type TrainScoreRequest = z.infer<typeof TrainScoreRequest>;
-
-export const TrainScoreSummary = z.object({
-  /** Smoothed (EMA 0.99) loss mean ||eps_theta - z||^2 at the end; a network predicting 0 scores D. */
-  finalLoss: z.number(),
-  steps: z.number().int(),
-  parameters: z.number().int(),
-  seconds: z.number(),
-  dimension: z.number().int(),
-  /** The training data ("name:split", or a description of synthetic data). */
-  data: z.string(),
-  trainingItems: z.number().int(),
-});
-export type TrainScoreSummary = z.infer<typeof TrainScoreSummary>;
-
-/** Result of a scores.train job. */
-export const TrainScoreResult = z.object({
-  run: z.string(),
-  dir: z.string(),
-  summary: TrainScoreSummary,
-  figures: z.array(z.string()),
-});
-export type TrainScoreResult = z.infer<typeof TrainScoreResult>;
 
 /**
  * Headline memorisation numbers (docs/math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour

@@ -8,9 +8,8 @@
  */
 import { experiments } from '../../contract/experiments';
 import type { JobContext } from '../../science/job-context';
-import {
-  TRAIN_SCORE_DEFAULTS, learnedScoreRefusal, type LearnedVsEmpiricalRequest, type LearnedVsEmpiricalResult,
-} from '../../contract/sampling';
+import type { LearnedVsEmpiricalRequest, LearnedVsEmpiricalResult } from '../../contract/sampling';
+import { TRAIN_SCORE_DEFAULTS, learnedScoreRefusal } from '../../contract/training';
 import { gaussian2dTrainingSet } from '../../science/experiments/gaussian2d';
 import { sampleWithEachScore, relativeScoreErrors } from '../../science/experiments/learned-vs-empirical';
 import { searchNearestTwo } from '../../science/experiments/nearest';

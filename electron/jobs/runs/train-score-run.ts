@@ -9,7 +9,7 @@
  * Sampling runs use it with score 'learned' and model <run id> (score-choice.ts).
  */
 import { stageContext, type JobContext } from '../../science/job-context';
-import { learnedScoreRefusal, type TrainScoreRequest, type TrainScoreResult, type TrainScoreSummary } from '../../contract/sampling';
+import { learnedScoreRefusal, type TrainScoreRequest, type TrainScoreResult, type TrainScoreSummary } from '../../contract/training';
 import type { DataMatrix } from '../../science/data-matrix';
 import { parameterCount, parameterLayout } from '../../science/scores/learned';
 import { learningRateAt, trainScore, type TrainedScore } from '../../science/training/train-score';

@@ -6,8 +6,9 @@
  */
 import {
   Cifar10ExperimentRequest, DeltaSweepRequest, Gaussian2dExperimentRequest, LearnedVsEmpiricalRequest, SampleRequest, ScoreErrorRequest,
-  TrainScoreRequest, samplingJobKinds as samplingKinds,
+  samplingJobKinds as samplingKinds,
 } from '../../contract/sampling';
+import { TrainScoreRequest } from '../../contract/training';
 import { runSample } from '../runs/sample-run';
 import { runGaussian2dExperiment } from '../runs/gaussian2d-run';
 import { runScoreErrorExperiment } from '../runs/score-error-run';

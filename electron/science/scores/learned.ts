@@ -21,7 +21,7 @@
  * Weights travel as named Float32Arrays (weights.npz of a train-score run: one array per tensor).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LEARNED_MAX_DIMENSION } from '../../contract/sampling';
+import { LEARNED_MAX_DIMENSION } from '../../contract/training';
 import { ou } from '../forward-process';
 import type { NoiseSource } from '../noise';
 import type { DenoisingScore } from './score';
