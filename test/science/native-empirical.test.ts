@@ -1,5 +1,5 @@
 /**
- * The native denoiser of the empirical score (native/src/denoise.cc, scores/native-empirical.ts)
+ * The native denoiser of the empirical score (native/src/denoise.cc, scores/empirical/native.ts)
  * against the tfjs score and a float64 brute-force softmax: at(), denoise(), denoiseVE() and
  * logDensity() at small t (near one-hot weights, the 87 clamp), moderate and large t; D not a
  * multiple of 8 or 16, N not a multiple of the blocks; B = 1, 70 and 100 (two 96-row passes);
@@ -10,8 +10,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { xorshiftUniform } from './fixtures/xorshift';
 import { loadNativeKernels } from '../../electron/science/native/kernels';
-import { empiricalScore, tfjsEmpiricalScore, type EmpiricalScore } from '../../electron/science/scores/empirical';
-import { nativeEmpiricalScore } from '../../electron/science/scores/empirical';
+import { empiricalScore, nativeEmpiricalScore, tfjsEmpiricalScore, type EmpiricalScore } from '../../electron/science/scores/empirical';
 import { ou } from '../../electron/science/forward-process';
 
 const kernels = loadNativeKernels();

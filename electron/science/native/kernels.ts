@@ -24,46 +24,34 @@ export interface PackedQueries {
 
 export type NativeKernelName = 'native-avx2' | 'native-portable';
 
+/** The denoiser's operands, the same in the addon and in NativeKernels (documented there). */
+type DenoiseOperands = [ref: PackedReference, rows: Float32Array, x: Float32Array, B: number, m: number, s2: number, out: Float32Array];
+
+/** How the addon takes a KernelChoice: as its two trailing arguments. */
+type AddonChoice = [threads: number, portable: boolean];
+
 /** The addon's exports, as native/src/addon.cc defines them. */
 interface Addon {
   info(): { avx2: boolean; hardwareThreads: number };
   packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
   packQueries(data: Float32Array, m: number, d: number): PackedQueries;
   free(handle: PackedReference | PackedQueries): void;
-  denoise?(
-    ref: PackedReference,
-    rows: Float32Array,
-    x: Float32Array,
-    B: number,
-    m: number,
-    s2: number,
-    out: Float32Array,
-    lse: Float64Array | null,
-    threads: number,
-    portable: boolean,
-  ): void;
+  denoise?(...args: [...DenoiseOperands, lse: Float64Array | null, ...AddonChoice]): void;
   nearestBlock(
-    ref: PackedReference,
-    queries: PackedQueries,
-    refStart: number,
-    refCount: number,
-    pool: number,
-    scores: Float64Array,
-    indices: Int32Array,
-    counts: Int32Array,
-    exclude: Int32Array | null,
-    threads: number,
-    portable: boolean,
+    ...args: [
+      ref: PackedReference,
+      queries: PackedQueries,
+      refStart: number,
+      refCount: number,
+      pool: number,
+      scores: Float64Array,
+      indices: Int32Array,
+      counts: Int32Array,
+      exclude: Int32Array | null,
+      ...AddonChoice,
+    ]
   ): Promise<void>;
-  productsBlock(
-    ref: PackedReference,
-    queries: PackedQueries,
-    refStart: number,
-    refCount: number,
-    out: Float32Array,
-    threads: number,
-    portable: boolean,
-  ): Promise<void>;
+  productsBlock(...args: [ref: PackedReference, queries: PackedQueries, refStart: number, refCount: number, out: Float32Array, ...AddonChoice]): Promise<void>;
 }
 
 /** Running top-`pool` candidate lists of one query block (CandidateLists' buffers). */
@@ -119,17 +107,7 @@ export interface NativeKernels {
    * log-sum-exp of the logits (m/s2) q.ytilde_i - (m^2/(2 s2)) ||ytilde_i||^2, q = x - m mean.
    * Undefined when the binary predates the denoiser (rebuild with npm run build:native).
    */
-  readonly denoise?: (
-    ref: PackedReference,
-    rows: Float32Array,
-    x: Float32Array,
-    B: number,
-    m: number,
-    s2: number,
-    out: Float32Array,
-    lse: Float64Array | undefined,
-    choice: KernelChoice,
-  ) => void;
+  readonly denoise?: (...args: [...DenoiseOperands, lse: Float64Array | undefined, choice: KernelChoice]) => void;
 }
 
 export interface NativeKernelInfo {
@@ -187,6 +165,7 @@ function wrap(addon: Addon): NativeKernels {
   const info = addon.info();
   const forcePortable = process.env['SCORESCOPE_NATIVE'] === 'portable';
   const kernelFor = (portable: boolean): NativeKernelName => (info.avx2 && !portable && !forcePortable ? 'native-avx2' : 'native-portable');
+  const addonChoice = (choice: KernelChoice): AddonChoice => [positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'];
   const kernels: NativeKernels = {
     kernel: kernelFor(false),
     hardwareThreads: info.hardwareThreads,
@@ -205,18 +184,15 @@ function wrap(addon: Addon): NativeKernels {
         lists.indices,
         lists.counts,
         exclude ?? null,
-        positiveThreads(choice.threads),
-        kernelFor(choice.portable) === 'native-portable',
+        ...addonChoice(choice),
       ),
-    productsBlock: (ref, queries, refStart, refCount, out, choice) =>
-      addon.productsBlock(ref, queries, refStart, refCount, out, positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'),
+    productsBlock: (ref, queries, refStart, refCount, out, choice) => addon.productsBlock(ref, queries, refStart, refCount, out, ...addonChoice(choice)),
   };
   const denoise = addon.denoise?.bind(addon);
   if (denoise) {
     return {
       ...kernels,
-      denoise: (ref, rows, x, B, m, s2, out, lse, choice) =>
-        denoise(ref, rows, x, B, m, s2, out, lse ?? null, positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'),
+      denoise: (ref, rows, x, B, m, s2, out, lse, choice) => denoise(ref, rows, x, B, m, s2, out, lse ?? null, ...addonChoice(choice)),
     };
   }
   return kernels;

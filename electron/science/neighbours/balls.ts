@@ -7,24 +7,16 @@
  * fround(sqrt(d2)) <= radius, so a ball's own k-th neighbour lies on (inside) its boundary.
  * The float32 expansion decides clear cases; pairs within a tolerance band are recomputed exactly.
  */
-import type { JobContext } from '../job-context';
+import { defaultQueryChunk, forEachBlockAndChunk, type BlockKernel, type ChunkedReference } from './blocks';
 import { expansionTolerance, squaredDistance, squaredNorms } from './exact';
-import { asTfjsReference, defaultQueryChunk, forEachProduct } from './search';
-import type { BallMembership, BallMembershipSearch, ChunkSpan, ExactReference, ReferenceSet, SearchOptions } from './types';
+import { asTfjsReference, productBlocks } from './search';
+import type { BallMembership, BallMembershipSearch, ChunkSpan, SearchOptions } from './types';
 
 /**
- * Streams [queryBlock x referenceChunk] float32 products q.y of every query against every
- * reference row (the shape of `forEachProduct`), with progress and cancellation per product.
+ * An implementation's product kernel for ball membership: `visit` gets the float32 products q.y
+ * of each query block with each reference chunk ([rows, chunk.size], row-major).
  */
-export type ProductScan = (
-  queries: Float32Array,
-  m: number,
-  queryChunk: number,
-  ctx: JobContext | undefined,
-  onBlockStart: (first: number, rows: number) => void,
-  visit: (products: Float32Array, chunk: ChunkSpan) => void,
-  onBlockEnd: (first: number, rows: number) => void,
-) => Promise<void>;
+export type ProductKernel<Block, Chunk extends ChunkSpan> = (visit: (products: Float32Array, chunk: Chunk) => void) => BlockKernel<Block, Chunk>;
 
 function insideExact(queries: Float32Array, qi: number, ref: Float32Array, ri: number, d: number, radius: number): boolean {
   return Math.fround(Math.sqrt(squaredDistance(queries, qi, ref, ri, d))) <= radius;
@@ -41,17 +33,16 @@ function checkRadii(radii: ArrayLike<number>, count: number, what: string): void
 /** Ball membership of a tfjs reference set (see the module comment). */
 export const tfjsBallMembership: BallMembershipSearch = async (queries, m, queryRadii, ref, refRadii, opts = {}) => {
   const r = asTfjsReference(ref);
-  const scan: ProductScan = (q, rows, queryChunk, ctx, onBlockStart, visit, onBlockEnd) => forEachProduct(q, rows, r, queryChunk, ctx, onBlockStart, visit, onBlockEnd);
-  return ballMembershipFrom(scan, queries, m, queryRadii, r, refRadii, opts);
+  return ballMembershipFrom((visit) => productBlocks(r, visit), queries, m, queryRadii, r, refRadii, opts);
 };
 
-/** Ball membership from any product scan over `r` (the implementations differ only there). */
-export async function ballMembershipFrom(
-  scan: ProductScan,
+/** Ball membership from any product kernel over `r` (the implementations differ only there). */
+export async function ballMembershipFrom<Block, Chunk extends ChunkSpan>(
+  products: ProductKernel<Block, Chunk>,
   queries: Float32Array,
   m: number,
   queryRadii: ArrayLike<number>,
-  r: ExactReference,
+  r: ChunkedReference<Chunk>,
   refRadii: ArrayLike<number>,
   opts: SearchOptions = {},
 ): Promise<BallMembership> {
@@ -79,16 +70,18 @@ export async function ballMembershipFrom(
   const refInQuery = new Uint8Array(r.n);
   let first = 0;
   let rows = 0;
-  await scan(
+  await forEachBlockAndChunk(
     queries,
     m,
+    d,
+    r.chunks,
     opts.queryChunk ?? defaultQueryChunk,
     opts.ctx,
     (f, n) => {
       first = f;
       rows = n;
     },
-    (products, chunk) => {
+    products((products, chunk) => {
       const cols = chunk.size;
       for (let a = 0; a < rows; a++) {
         const qi = first + a;
@@ -112,7 +105,7 @@ export async function ballMembershipFrom(
           }
         }
       }
-    },
+    }),
     () => {},
   );
   return { queryInRef, refInQuery };

@@ -1,21 +1,19 @@
 /**
  * What every exact k-NN implementation shares around its product kernel: argument checks, the
- * candidate pool size, self-search queries, and the per-block finish (float64 re-ranking and the
- * completeness proof in CandidateLists.finish) that makes results equal a float64 brute force.
+ * candidate pool size, self-search queries, the `nearest` and `self` entry points, and the
+ * per-block finish (float64 re-ranking and the completeness proof in CandidateLists.finish) that
+ * makes results equal a float64 brute force.
  */
+import { defaultQueryChunk, forEachBlockAndChunk, type BlockKernel, type ChunkedReference } from './blocks';
 import { CandidateLists } from './candidates';
 import { squaredNorms } from './exact';
-import type { ExactReference, NeighbourKernel, NeighbourResult, SearchOptions } from './types';
+import type { ChunkSpan, ExactReference, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions } from './types';
 
 export function checkQueries(queries: Float32Array, m: number, d: number, what: string): void {
   if (!Number.isInteger(m) || m < 0) throw new Error(`${what}: m must be a non-negative integer, got ${m}`);
   if (queries.length !== m * d) {
     throw new Error(`${what}: expected ${m} queries x ${d} values = ${m * d}, found ${queries.length} values`);
   }
-}
-
-export function checkQueryChunk(queryChunk: number): void {
-  if (!Number.isInteger(queryChunk) || queryChunk < 1) throw new Error(`neighbour search: queryChunk must be a positive integer, got ${queryChunk}`);
 }
 
 /** Queries and excluded indices for a self search over all rows of `data`, or over `rows`. */
@@ -35,6 +33,62 @@ export function selfQueries(data: Float32Array, n: number, d: number, rows: Arra
     queries.set(data.subarray(row * d, (row + 1) * d), i * d);
   }
   return { queries, m, exclude };
+}
+
+/**
+ * One implementation's search: `blockKernel(ref, out)` fills the candidate lists `out` opens for
+ * each query block, over the whole reference; `kernel` names what ran in the result.
+ */
+export interface ExactSearch<R extends ChunkedReference<Chunk>, Block, Chunk extends ChunkSpan> {
+  asReference(ref: ReferenceSet): R;
+  blockKernel(ref: R, out: NeighbourCollector): BlockKernel<Block, Chunk>;
+  kernel(ref: R): NeighbourKernel;
+}
+
+/** One search over a checked reference (`exclude`: each row's own index, in self searches). */
+async function collectNeighbours<R extends ChunkedReference<Chunk>, Block, Chunk extends ChunkSpan>(
+  search: ExactSearch<R, Block, Chunk>,
+  queries: Float32Array,
+  m: number,
+  ref: R,
+  k: number,
+  opts: SearchOptions,
+  exclude: Int32Array | undefined,
+): Promise<NeighbourResult> {
+  const out = new NeighbourCollector(queries, m, ref, k, opts, exclude);
+  await forEachBlockAndChunk(
+    queries,
+    m,
+    ref.d,
+    ref.chunks,
+    opts.queryChunk ?? defaultQueryChunk,
+    opts.ctx,
+    (first, rows) => out.startBlock(first, rows),
+    search.blockKernel(ref, out),
+    () => out.endBlock(),
+  );
+  return out.result(search.kernel(ref));
+}
+
+/**
+ * NeighbourSearch's `nearest` and `self` for one implementation; `search.asReference` checks that
+ * a reference set is its own (throwing otherwise).
+ */
+export function searchEntryPoints<R extends ChunkedReference<Chunk>, Block, Chunk extends ChunkSpan>(
+  search: ExactSearch<R, Block, Chunk>,
+): Pick<NeighbourSearch, 'nearest' | 'self'> {
+  return {
+    async nearest(queries, m, ref, k, opts = {}) {
+      const r = search.asReference(ref);
+      checkQueries(queries, m, r.d, 'nearestNeighbours');
+      return collectNeighbours(search, queries, m, r, k, opts, undefined);
+    },
+    async self(ref, k, opts = {}) {
+      const r = search.asReference(ref);
+      const { queries, m, exclude } = selfQueries(r.data, r.n, r.d, opts.rows);
+      return collectNeighbours(search, queries, m, r, k, opts, exclude);
+    },
+  };
 }
 
 /**

@@ -15,7 +15,8 @@ export type {
 } from './types';
 export { expansionTolerance, squaredDistance, squaredNorms } from './exact';
 export { createTfjsReferenceSet, defaultChunkSize } from './reference';
-export { defaultQueryChunk, tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
+export { defaultQueryChunk } from './blocks';
+export { tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
 export { tfjsBallMembership } from './balls';
 export { createNativeNeighbourSearch, createNativeReferenceSet, type NativeSearchOptions } from './native-search';
 export {

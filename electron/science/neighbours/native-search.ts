@@ -6,13 +6,12 @@
  * progress and cancellation keep the tfjs granularity; the shared float64 finish
  * (collector.ts, candidates.ts) then makes the result equal a float64 brute force.
  */
-import type { JobContext } from '../job-context';
-import { loadNativeKernels, nativeKernelInfo, type NativeKernelName, type NativeKernels, type PackedQueries, type PackedReference } from '../native/kernels';
-import { ballMembershipFrom, type ProductScan } from './balls';
-import { checkQueries, checkQueryChunk, NeighbourCollector, selfQueries } from './collector';
+import { loadNativeKernels, nativeKernelInfo, type KernelChoice, type NativeKernelName, type NativeKernels, type PackedQueries, type PackedReference } from '../native/kernels';
+import { ballMembershipFrom } from './balls';
+import type { BlockKernel } from './blocks';
+import { searchEntryPoints } from './collector';
 import { checkReferenceShape, chunkSpans, referenceNorms } from './reference';
-import { defaultQueryChunk } from './search';
-import type { BallMembership, BallMembershipSearch, ChunkSpan, ExactReference, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
+import type { BallMembershipSearch, ChunkSpan, ExactReference, NeighbourSearch, ReferenceSet } from './types';
 
 export interface NativeSearchOptions {
   /** Threads per kernel call (default: every hardware thread). */
@@ -82,103 +81,51 @@ export function asNativeReference(ref: ReferenceSet): NativeReferenceSet {
   return ref;
 }
 
-/**
- * Packs each query block once and runs `call` on it for every reference chunk in order, with
- * progress and cancellation after every call (the native counterpart of forEachProduct).
- */
-async function forEachChunkCall(
-  queries: Float32Array,
-  m: number,
-  ref: NativeReferenceSet,
-  queryChunk: number,
-  ctx: JobContext | undefined,
-  onBlockStart: (first: number, rows: number) => void,
-  call: (packed: PackedQueries, rows: number, chunk: ChunkSpan) => Promise<void>,
-  onBlockEnd: (first: number, rows: number) => void,
-): Promise<void> {
-  checkQueryChunk(queryChunk);
-  const { d, kernels } = ref;
-  const total = Math.ceil(m / queryChunk) * ref.chunks.length;
-  let done = 0;
-  for (let first = 0; first < m; first += queryChunk) {
-    const rows = Math.min(queryChunk, m - first);
-    onBlockStart(first, rows);
-    const packed = kernels.packQueries(queries.subarray(first * d, (first + rows) * d), rows, d);
-    try {
-      for (const chunk of ref.chunks) {
-        await call(packed, rows, chunk);
-        done++;
-        ctx?.progress(done / total);
-        ctx?.throwIfCancelled();
-      }
-    } finally {
-      kernels.free(packed);
-    }
-    onBlockEnd(first, rows);
-  }
+/** The kernels' threads and micro-kernel for every call on `ref`. */
+function choiceOf(ref: NativeReferenceSet): KernelChoice {
+  return { threads: ref.threads, portable: ref.portable };
 }
 
-async function search(
-  queries: Float32Array,
-  m: number,
-  ref: NativeReferenceSet,
-  k: number,
-  opts: SearchOptions,
-  exclude: Int32Array | undefined,
-): Promise<NeighbourResult> {
-  const out = new NeighbourCollector(queries, m, ref, k, opts, exclude);
-  const choice = { threads: ref.threads, portable: ref.portable };
-  await forEachChunkCall(
-    queries,
-    m,
-    ref,
-    opts.queryChunk ?? defaultQueryChunk,
-    opts.ctx,
-    (first, rows) => out.startBlock(first, rows),
-    (packed, _rows, chunk) => ref.kernels.nearestBlock(ref.packed(), packed, chunk.start, chunk.size, out.lists!, out.blockExclude, choice),
-    () => out.endBlock(),
-  );
-  return out.result(ref.kernel);
+/** Each query block packed once into native memory; `call` runs it against one reference chunk. */
+function packedBlocks(ref: NativeReferenceSet, call: (packed: PackedQueries, rows: number, chunk: ChunkSpan) => Promise<void>): BlockKernel<PackedQueries, ChunkSpan> {
+  return { load: (block, rows) => ref.kernels.packQueries(block, rows, ref.d), run: call, release: (packed) => ref.kernels.free(packed) };
 }
+
+const nativeEntryPoints = searchEntryPoints({
+  asReference: asNativeReference,
+  blockKernel: (ref, out) => {
+    const choice = choiceOf(ref);
+    return packedBlocks(ref, (packed, _rows, chunk) => ref.kernels.nearestBlock(ref.packed(), packed, chunk.start, chunk.size, out.lists!, out.blockExclude, choice));
+  },
+  kernel: (ref) => ref.kernel,
+});
 
 /** k nearest rows of a native `ref` for each of the m rows of `queries` ([m, d], same scaling as ref). */
-export async function nativeNearestNeighbours(queries: Float32Array, m: number, ref: ReferenceSet, k: number, opts: SearchOptions = {}): Promise<NeighbourResult> {
-  const r = asNativeReference(ref);
-  checkQueries(queries, m, r.d, 'nearestNeighbours');
-  return search(queries, m, r, k, opts, undefined);
-}
+export const nativeNearestNeighbours = nativeEntryPoints.nearest;
 
 /** k nearest rows of a native `ref` for rows of `ref` itself (all, or `opts.rows`), each excluding its own index. */
-export async function nativeSelfNeighbours(ref: ReferenceSet, k: number, opts: SelfSearchOptions = {}): Promise<NeighbourResult> {
-  const r = asNativeReference(ref);
-  const { queries, m, exclude } = selfQueries(r.data, r.n, r.d, opts.rows);
-  return search(queries, m, r, k, opts, exclude);
+export const nativeSelfNeighbours = nativeEntryPoints.self;
+
+/**
+ * The native product kernel: `visit` gets the products q.y of each query block with each reference
+ * chunk ([rows, chunk.size], row-major), computed into one buffer reused across calls.
+ */
+function productBlocks(ref: NativeReferenceSet, visit: (products: Float32Array, chunk: ChunkSpan) => void): BlockKernel<PackedQueries, ChunkSpan> {
+  const choice = choiceOf(ref);
+  const largest = ref.chunks.reduce((s, c) => Math.max(s, c.size), 0);
+  let buffer: Float32Array | undefined;
+  return packedBlocks(ref, async (packed, rows, chunk) => {
+    buffer ??= new Float32Array(rows * largest); // the first block is the largest
+    const products = buffer.subarray(0, rows * chunk.size);
+    await ref.kernels.productsBlock(ref.packed(), packed, chunk.start, chunk.size, products, choice);
+    visit(products, chunk);
+  });
 }
 
 /** Ball membership (balls.ts) with the products from the native kernels. */
 export const nativeBallMembership: BallMembershipSearch = async (queries, m, queryRadii, ref, refRadii, opts = {}) => {
   const r = asNativeReference(ref);
-  const choice = { threads: r.threads, portable: r.portable };
-  const scan: ProductScan = async (q, rows, queryChunk, ctx, onBlockStart, visit, onBlockEnd) => {
-    checkQueryChunk(queryChunk);
-    const largest = r.chunks.reduce((s, c) => Math.max(s, c.size), 0);
-    const buffer = new Float32Array(Math.min(queryChunk, rows) * largest);
-    await forEachChunkCall(
-      q,
-      rows,
-      r,
-      queryChunk,
-      ctx,
-      onBlockStart,
-      async (packed, blockRows, chunk) => {
-        const products = buffer.subarray(0, blockRows * chunk.size);
-        await r.kernels.productsBlock(r.packed(), packed, chunk.start, chunk.size, products, choice);
-        visit(products, chunk);
-      },
-      onBlockEnd,
-    );
-  };
-  return ballMembershipFrom(scan, queries, m, queryRadii, r, refRadii, opts);
+  return ballMembershipFrom((visit) => productBlocks(r, visit), queries, m, queryRadii, r, refRadii, opts);
 };
 
 /**

@@ -125,10 +125,6 @@ export function tfjsEmpiricalScore(data: tf.Tensor2D | DataMatrix, options: Empi
     return dataLeft ? (tf.transpose(chunkLogits(c, operand)) as tf.Tensor2D) : chunkLogits(c, operand);
   }
 
-  /**
-   * sum_i w_i ytilde_i over the training set; returns [B, D] (centred). Queries are split into
-   * row blocks so the logits kept between the two passes stay under `logitBudget` floats.
-   */
   /** The training axis of a chunk's logits: data-left [n_c, B] (0), query-left [B, n_c] (1). */
   const trainingAxis = dataLeft ? 0 : 1;
 
