@@ -5,17 +5,28 @@
 export const apiErrorCodes = ['bad-request', 'unknown-call', 'not-found', 'failed', 'unauthorised'] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];
 
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === 'string' && (apiErrorCodes as readonly string[]).includes(code);
+}
+
+/** What a failed call answers on every transport (IPC, WebSocket). */
+export interface WireError {
+  code: ApiErrorCode;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
   }
 }
 
 /** The wire form of any error: an ApiError keeps its code, anything else is 'failed'. */
-export function wireError(e: unknown): { code: ApiErrorCode; message: string } {
+export function wireError(e: unknown): WireError {
   return { code: e instanceof ApiError ? e.code : 'failed', message: e instanceof Error ? e.message : String(e) };
 }

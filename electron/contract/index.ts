@@ -17,6 +17,7 @@ export * from './fields';
 export * from './audit';
 export * from './number-list';
 export * from './experiments';
+export * from './run-kinds';
 export * from './presets';
 export * from './job-results';
 export * from './errors';
@@ -46,7 +47,8 @@ export const coreCalls = {
   status: { request: Empty, response: Status },
   'jobs.list': { request: Empty, response: z.object({ jobs: z.array(JobInfo) }) },
   'jobs.cancel': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState }) },
-  'jobs.result': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, state: JobState, result: z.unknown() }) },
+  /** `result` (null until done) is read with jobResult(kind, result). */
+  'jobs.result': { request: z.object({ id: JobId }).strict(), response: z.object({ id: JobId, kind: z.string(), state: JobState, result: z.unknown() }) },
 } as const;
 
 export const calls = {

@@ -1,7 +1,8 @@
 /**
  * What each job kind (JobInfo.kind) returns: one table from kind to result schema. The engine's
  * tasks are typed by it (electron/jobs/tasks), the job queue checks every result against it when
- * the job ends, and clients get the result's type from the kind a start call answered with.
+ * the job ends, and clients read a result with jobResult(kind, raw), the kind being the one a start
+ * call answered with (or the 'done' event's).
  */
 import type { z } from 'zod';
 import { auditJobKind, AuditSummary } from './audit';
@@ -31,8 +32,19 @@ export type JobKind = keyof typeof jobResults;
 /** The result of a finished job of kind K. */
 export type JobResult<K extends JobKind> = z.output<(typeof jobResults)[K]>;
 
+/** The table seen per kind (checked key by key here), so jobResult needs no cast. */
+const resultSchemas: { [K in JobKind]: z.ZodType<JobResult<K>> } = jobResults;
+
 export function isJobKind(kind: string): kind is JobKind {
   return Object.hasOwn(jobResults, kind);
+}
+
+/**
+ * A finished job's result as its kind's schema reads it (throws a ZodError when it does not
+ * match): how a client turns the `result` of a 'done' event or of `jobs.result` into its type.
+ */
+export function jobResult<K extends JobKind>(kind: K, raw: unknown): JobResult<K> {
+  return resultSchemas[kind].parse(raw);
 }
 
 /** Checks a finished job's result against its kind's schema; the message names the kind and the fields. */

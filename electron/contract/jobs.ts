@@ -42,7 +42,8 @@ export const JobEvent = z.discriminatedUnion('type', [
     message: z.string(),
     etaSeconds: z.number().nonnegative().nullable(),
   }),
-  z.object({ type: z.literal('done'), id: JobId, result: z.unknown() }),
+  /** `result` as the job's kind (JobInfo.kind) has it in jobResults: read it with jobResult(kind, result). */
+  z.object({ type: z.literal('done'), id: JobId, kind: z.string(), result: z.unknown() }),
   z.object({ type: z.literal('failed'), id: JobId, error: z.string() }),
   z.object({ type: z.literal('cancelled'), id: JobId }),
 ]);

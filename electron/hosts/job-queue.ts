@@ -173,7 +173,7 @@ export class JobQueue {
         e.result = m.result;
         e.info.fraction = 1;
         this.finish(e, 'done');
-        this.emit({ type: 'done', id: m.id, result: m.result });
+        this.emit({ type: 'done', id: m.id, kind: e.info.kind, result: m.result });
         break;
       }
       case 'failed':

@@ -12,6 +12,7 @@ import {
 } from '../contract';
 import type { BackendName } from '../science/backend';
 import { JobQueue } from './job-queue';
+import { toApiError } from './api-errors';
 import pkg from '../../package.json';
 import type { HandlerContext, HandlerTable } from './handlers/types';
 import { datasetHandlers } from './handlers/datasets';
@@ -27,6 +28,7 @@ export interface ServiceOptions {
 type Handlers = HandlerTable<Calls>;
 
 export interface Service {
+  /** Every error it rejects with is an ApiError (hosts/api-errors.ts maps the rest by class). */
   call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>>;
   /** Untyped entry for transports: unknown names and bad requests become ApiErrors. */
   callUnknown(name: unknown, request: unknown): Promise<unknown>;
@@ -73,7 +75,7 @@ export function createService(options: ServiceOptions): Service {
     'jobs.result': async ({ id }) => {
       const e = jobs.get(id);
       if (!e) throw new ApiError('not-found', `no job with id ${id}`);
-      return { id, state: e.info.state, result: e.result ?? null };
+      return { id, kind: e.info.kind, state: e.info.state, result: e.result ?? null };
     },
     ...datasetHandlers,
     ...samplingHandlers,
@@ -83,8 +85,11 @@ export function createService(options: ServiceOptions): Service {
   async function call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>> {
     const req = parseRequest(name, request);
     const handler = handlers[name] as (r: typeof req, c: HandlerContext) => Promise<CallResponse<N>>;
-    const response = await handler(req, context);
-    return calls[name].response.parse(response) as CallResponse<N>;
+    try {
+      return calls[name].response.parse(await handler(req, context)) as CallResponse<N>;
+    } catch (e) {
+      throw toApiError(e);
+    }
   }
 
   return {

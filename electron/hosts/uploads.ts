@@ -10,6 +10,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
+import { ApiError } from '../contract';
 
 const SESSION = /^[a-zA-Z0-9-]{8,64}$/;
 const MAX_BYTES = 4 * 1024 ** 3;
@@ -20,12 +21,12 @@ export function uploadsDirectory(workspace: string): string {
 
 export async function receiveUpload(req: IncomingMessage, workspace: string, segments: string[]): Promise<{ session: string; directory: string; file: string }> {
   const [session, ...path] = segments;
-  if (!session || !SESSION.test(session)) throw new Error('upload session id must be 8-64 letters, digits or dashes');
+  if (!session || !SESSION.test(session)) throw new ApiError('bad-request', 'upload session id must be 8-64 letters, digits or dashes');
   if (path.length === 0 || path.some((p) => p === '' || p === '.' || p === '..' || /[\\/\0]/.test(p))) {
-    throw new Error('upload path must be a relative path without . or .. parts');
+    throw new ApiError('bad-request', 'upload path must be a relative path without . or .. parts');
   }
   const length = Number(req.headers['content-length'] ?? 0);
-  if (length > MAX_BYTES) throw new Error(`upload too large (${length} bytes; at most ${MAX_BYTES})`);
+  if (length > MAX_BYTES) throw new ApiError('bad-request', `upload too large (${length} bytes; at most ${MAX_BYTES})`);
   const directory = join(uploadsDirectory(workspace), session);
   const file = join(directory, ...path);
   await mkdir(dirname(file), { recursive: true });

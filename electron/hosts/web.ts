@@ -10,7 +10,8 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wireError } from '../contract';
+import { ApiError, wireError } from '../contract';
+import { httpStatus, toApiError } from './api-errors';
 import type { Service } from './service';
 import { wireMessage, type WireRequest } from './wire';
 import { resolveResource, resourceSegments } from './resources';
@@ -98,7 +99,8 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       }
       serveStatic(res, rendererDir, url.pathname);
     })().catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, e instanceof Error ? e.message : String(e));
+      const error = toApiError(e);
+      if (!res.headersSent) send(res, httpStatus[error.code], error.message);
       else res.destroy();
     });
   });
@@ -144,7 +146,7 @@ function attach(ws: WebSocket, service: Service) {
     try {
       msg = wireMessage(String(data));
     } catch (e) {
-      ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad-request', message: (e as Error).message } }));
+      ws.send(JSON.stringify({ id: null, ok: false, error: wireError(new ApiError('bad-request', (e as Error).message)) }));
       return;
     }
     service.callUnknown(msg.call, msg.request).then(

@@ -34,22 +34,35 @@ import { JobCancelled, type JobContext } from '../science/job-context';
 import { removeDirAtomic, withTempDir, writeFileAtomic } from './atomic';
 import { MANIFEST_FILE, MANIFEST_VERSION, parseManifest, type DatasetManifest, type SplitManifest } from './dataset-manifest';
 import { SplitWriter } from './dataset-writer';
+import { WorkspaceError, type WorkspaceErrorCode } from './errors';
 
 export type { DatasetManifest, SplitManifest } from './dataset-manifest';
 
 /** Workspace-level problems (unknown dataset, name taken, bad name): the message says what to do. */
-export class DatasetStoreError extends Error {
-  constructor(message: string) {
-    super(message);
+export class DatasetStoreError extends WorkspaceError {
+  constructor(message: string, code: WorkspaceErrorCode = 'refused') {
+    super(code, message);
     this.name = 'DatasetStoreError';
   }
 }
 
-/** The dataset or split a request named is not in the workspace (hosts answer 'not-found'). */
+/** The dataset a request named is not in the workspace (hosts answer 'not-found'). */
 export class DatasetNotFound extends DatasetStoreError {
   constructor(message: string) {
-    super(message);
+    super(message, 'not-found');
     this.name = 'DatasetNotFound';
+  }
+}
+
+/** The dataset is there but has no split of the name a request gave (hosts answer 'not-found'). */
+export class SplitNotFound extends DatasetNotFound {
+  constructor(
+    readonly dataset: string,
+    readonly split: string,
+    readonly splits: readonly string[],
+  ) {
+    super(`dataset "${dataset}" has no split "${split}" (has: ${splits.join(', ')})`);
+    this.name = 'SplitNotFound';
   }
 }
 
@@ -167,9 +180,10 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-function splitOf(m: DatasetManifest, split: string): SplitManifest {
+/** Split `split` of a dataset's manifest (SplitNotFound when it has none of that name). */
+export function splitOf(m: DatasetManifest, split: string): SplitManifest {
   const s = m.splits[split];
-  if (!s) throw new DatasetNotFound(`dataset "${m.name}" has no split "${split}" (has: ${Object.keys(m.splits).join(', ')})`);
+  if (!s) throw new SplitNotFound(m.name, split, Object.keys(m.splits));
   return s;
 }
 

@@ -6,8 +6,10 @@
  */
 import { z } from 'zod';
 import { readRun } from './runs';
+import { WorkspaceError } from './errors';
+import { runKinds } from '../contract/run-kinds';
 
-export const TRAIN_SCORE_KIND = 'train-score';
+export const TRAIN_SCORE_KIND = runKinds.trainScore;
 export const WEIGHTS_FILE = 'weights.npz';
 
 const Architecture = z.object({
@@ -41,18 +43,26 @@ export interface ModelRun {
   trainedTimes: { tMin: number; T: number };
 }
 
+/** A model run a request named cannot be used: missing, not a network, or for other data (hosts answer 'bad-request'). */
+export class ModelRefused extends WorkspaceError {
+  constructor(message: string) {
+    super('refused', message);
+    this.name = 'ModelRefused';
+  }
+}
+
 /** Reads a train-score run's manifest; errors name the run and say what to do. */
 export async function readModelRun(workspace: string, id: string): Promise<ModelRun> {
   let run: Awaited<ReturnType<typeof readRun>>;
   try {
     run = await readRun(workspace, id);
   } catch (e) {
-    throw new Error(`model: ${(e as Error).message} (train one with \`scorescope train-score --data NAME\`; list them with \`scorescope runs list --kind train-score\`)`);
+    throw new ModelRefused(`model: ${(e as Error).message} (train one with \`scorescope train-score --data NAME\`; list them with \`scorescope runs list --kind train-score\`)`);
   }
-  if (run.kind !== TRAIN_SCORE_KIND) throw new Error(`model: run ${id} is a "${run.kind}" run, not a train-score run (list them with \`scorescope runs list --kind train-score\`)`);
-  if (!run.files.includes(WEIGHTS_FILE)) throw new Error(`model: run ${id} has no ${WEIGHTS_FILE}`);
+  if (run.kind !== TRAIN_SCORE_KIND) throw new ModelRefused(`model: run ${id} is a "${run.kind}" run, not a train-score run (list them with \`scorescope runs list --kind train-score\`)`);
+  if (!run.files.includes(WEIGHTS_FILE)) throw new ModelRefused(`model: run ${id} has no ${WEIGHTS_FILE}`);
   const parsed = ModelManifest.safeParse(run);
-  if (!parsed.success) throw new Error(`model: run.json of run ${id} does not describe a network (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) throw new ModelRefused(`model: run.json of run ${id} does not describe a network (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
   const m = parsed.data;
   return {
     id,
@@ -83,6 +93,6 @@ export function trainedRangeWarning(model: ModelRun, delta: number, T: number): 
 /** Refuses a model whose data dimension differs from the data it should sample. */
 export function checkModelFits(model: ModelRun, dimension: number, dataRef: string): void {
   if (model.architecture.dimension !== dimension) {
-    throw new Error(`model: run ${model.id} was trained on ${model.architecture.dimension}-D data (${model.dataLabel}); ${dataRef} holds ${dimension}-D items`);
+    throw new ModelRefused(`model: run ${model.id} was trained on ${model.architecture.dimension}-D data (${model.dataLabel}); ${dataRef} holds ${dimension}-D items`);
   }
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDirAtomic, withTempDir } from './atomic';
+import { NotInWorkspace } from './errors';
 
 export interface RunManifest {
   id: string;
@@ -45,7 +46,7 @@ export function isRunId(id: string): boolean {
 }
 
 /** The run a request named is not in the workspace, or its id is not a run id (hosts answer 'not-found'). */
-export class RunNotFound extends Error {
+export class RunNotFound extends NotInWorkspace {
   constructor(message: string) {
     super(message);
     this.name = 'RunNotFound';

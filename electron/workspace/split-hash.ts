@@ -11,7 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic';
-import { datasetsDir, showDataset, DatasetNotFound } from './datasets';
+import { datasetsDir, showDataset, splitOf } from './datasets';
 
 interface SplitHashCache {
   file: string;
@@ -32,8 +32,7 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 /** The sha256 of split `split` of dataset `name`'s stored array file (cached). */
 export async function splitContentSha256(ws: string, name: string, split: string): Promise<string> {
   const manifest = await showDataset(ws, name);
-  const s = manifest.splits[split];
-  if (!s) throw new DatasetNotFound(`dataset "${name}" has no split "${split}"`);
+  const s = splitOf(manifest, split);
   const dir = join(datasetsDir(ws), name);
   const file = join(dir, s.file);
   const cacheFile = join(dir, 'cache', `sha256-${safe(split)}.json`);

@@ -1,13 +1,15 @@
 /**
  * One table of job results (contract/job-results.ts): every kind has a task, every result is
- * checked against its schema, and store errors get their API code from their class.
+ * checked against its schema and read by it, and workspace errors get their API code from their class.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError, checkJobResult, jobResults, wireError } from '../../electron/contract';
+import { ApiError, checkJobResult, jobResult, jobResults, wireError } from '../../electron/contract';
 import { taskKinds } from '../../electron/jobs/tasks';
-import { storeCall, storeErrorCode } from '../../electron/hosts/handlers/store-errors';
-import { DatasetNotFound, DatasetStoreError } from '../../electron/workspace/datasets';
+import { aboutField, toApiError } from '../../electron/hosts/api-errors';
+import { DatasetNotFound, DatasetStoreError, SplitNotFound } from '../../electron/workspace/datasets';
 import { RunNotFound } from '../../electron/workspace/runs';
+import { ModelRefused } from '../../electron/workspace/model-run';
+import { AuditNotFound } from '../../electron/jobs/exports/audit-data';
 
 describe('job results', () => {
   it('every job kind of the contract has an engine task, and no task lacks a result schema', () => {
@@ -22,21 +24,36 @@ describe('job results', () => {
     if (!r.ok) expect(r.error).toMatch(/^the scores\.train job returned a result that does not match the contract: dir: /);
     expect(checkJobResult('no.such.kind', {})).toEqual({ ok: false, error: 'unknown job kind "no.such.kind"' });
   });
+
+  it('a client reads a result by its kind: the schema parses it, or refuses it', () => {
+    const sweep = { run: 'r', dir: '/w/runs/r', summary: { n: 1 }, rows: [], figures: ['a.svg'] };
+    expect(jobResult('experiments.deltaSweep', sweep)).toEqual(sweep);
+    expect(() => jobResult('experiments.deltaSweep', { ...sweep, rows: null })).toThrow(/rows/);
+  });
 });
 
 describe('error codes come from error classes', () => {
   it('maps workspace errors by class, whatever their message says', () => {
-    expect(storeErrorCode(new DatasetNotFound('anything'))).toBe('not-found');
-    expect(storeErrorCode(new RunNotFound('anything'))).toBe('not-found');
-    expect(storeErrorCode(new DatasetStoreError('no dataset "x" (but a refusal)'))).toBe('bad-request');
-    expect(storeErrorCode(new Error('no run "x"'))).toBeUndefined();
+    const code = (e: unknown) => toApiError(e).code;
+    expect(code(new DatasetNotFound('anything'))).toBe('not-found');
+    expect(code(new SplitNotFound('d', 'val', ['train', 'test']))).toBe('not-found');
+    expect(code(new RunNotFound('anything'))).toBe('not-found');
+    expect(code(new AuditNotFound('anything'))).toBe('not-found');
+    expect(code(new DatasetStoreError('no dataset "x" (but a refusal)'))).toBe('bad-request');
+    expect(code(new ModelRefused('model: no run "x"'))).toBe('bad-request');
+    expect(code(new Error('no run "x"'))).toBe('failed');
+    const api = new ApiError('unknown-call', 'x');
+    expect(toApiError(api)).toBe(api);
   });
 
-  it('storeCall keeps the message, adds the prefix, and passes other errors through unless told', async () => {
-    await expect(storeCall(async () => { throw new DatasetNotFound('no dataset "a"'); }, { prefix: 'data: ' }))
+  it('a missing split names the dataset, the split and the splits there are', () => {
+    expect(new SplitNotFound('d', 'val', ['train', 'test']).message).toBe('dataset "d" has no split "val" (has: train, test)');
+  });
+
+  it('aboutField keeps the message, adds the field, and passes other errors through', async () => {
+    await expect(aboutField('data: ', async () => { throw new DatasetNotFound('no dataset "a"'); }))
       .rejects.toMatchObject({ code: 'not-found', message: 'data: no dataset "a"' });
-    await expect(storeCall(async () => { throw new TypeError('boom'); })).rejects.toBeInstanceOf(TypeError);
-    await expect(storeCall(async () => { throw new TypeError('boom'); }, { otherwise: 'failed' })).rejects.toMatchObject({ code: 'failed' });
+    await expect(aboutField('data: ', async () => { throw new TypeError('boom'); })).rejects.toBeInstanceOf(TypeError);
   });
 
   it('the wire form keeps an ApiError code and calls anything else failed', () => {

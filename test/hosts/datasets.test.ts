@@ -183,7 +183,11 @@ describe('datasets calls', () => {
     await expect(service.call('datasets.synth', { kind: 'gaussian', variance: Number.NaN })).rejects.toBeInstanceOf(ApiError);
     const missing = service.call('datasets.show', { name: 'nope' });
     await expect(missing).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/no dataset "nope"/) });
-    await expect(service.call('datasets.rename', { from: 'shapes', to: 'samples' })).rejects.toThrow(/already exists/);
+    await expect(service.call('datasets.rename', { from: 'shapes', to: 'samples' })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/already exists/) });
+    await expect(service.call('datasets.labels', { name: 'shapes', split: 'nope' }))
+      .rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/^dataset "shapes" has no split "nope" \(has: /) });
+    await expect(service.call('sample.start', { data: 'shapes:nope' }))
+      .rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/^data: dataset "shapes" has no split "nope"/) });
     const list = await service.call('datasets.list');
     expect(list.datasets.map((d) => d.name)).toEqual(['gaussian-3d', 'mix', 'mixed', 'samples', 'shapes', 'uploaded']);
   });

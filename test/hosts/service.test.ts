@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/hosts/service';
-import { ApiError, type JobEvent } from '../../electron/contract';
+import { ApiError, jobResult, type JobEvent } from '../../electron/contract';
 
 describe('service (shared by every host)', () => {
   let service: Service;
@@ -39,12 +39,14 @@ describe('service (shared by every host)', () => {
     const { info, result } = await service.jobs.wait(id);
     off();
     expect(info.state).toBe('done');
-    const r = result as { empirical: { samples: [number, number][] }; train: [number, number][] };
+    const r = jobResult('experiments.gaussian2d', result);
     expect(r.empirical.samples).toHaveLength(200);
     expect(r.train).toHaveLength(100);
     expect(events.some((e) => e.type === 'progress' && e.id === id && e.fraction > 0)).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'done', id });
+    expect(events.at(-1)).toMatchObject({ kind: 'experiments.gaussian2d' });
     expect((await service.call('jobs.result', { id })).state).toBe('done');
+    expect((await service.call('jobs.result', { id })).kind).toBe('experiments.gaussian2d');
   });
 
   it('cancels a running job within a step and a queued one at once', async () => {

@@ -68,6 +68,15 @@ describe('browser host', () => {
     expect((await fetch(`${base}/../../etc/passwd`, { headers: { cookie } })).status).not.toBe(500);
   });
 
+  it('answers an upload it refuses with the HTTP status of its API code', async () => {
+    const put = (path: string) => fetch(`http://127.0.0.1:${web.port}/upload/${path}`, {
+      method: 'PUT', headers: { 'x-scorescope-token': web.token }, body: 'x',
+    });
+    const bad = await put('no/x.png');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/upload session id/);
+  });
+
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: web.port, path: `/?token=${web.token}`, headers: { host: 'evil.example' } }, (res) => {

@@ -3,7 +3,8 @@
  * Job calls check what only the workspace can tell (the dataset exists, the subset fits, the model
  * matches) so mistakes come back at once, not as failed jobs; the request itself, early stopping
  * included, was parsed and resolved by the contract;
- * runs.* read the runs store directly (async fs, no tfjs).
+ * runs.* read the runs store directly (async fs, no tfjs). Workspace errors get their API code in
+ * the service (hosts/api-errors.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,10 +12,10 @@ import {
   ApiError, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
   type RunDetail, type samplingCalls,
 } from '../../contract';
-import { listDatasets, parseDatasetRef, showDataset, type DatasetManifest } from '../../workspace/datasets';
+import { listDatasets, parseDatasetRef, showDataset, splitOf, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
 import { checkModelFits, readModelRun } from '../../workspace/model-run';
-import { storeCall } from './store-errors';
+import { aboutField } from '../api-errors';
 import type { HandlerTable } from './types';
 
 /** Neighbour rows returned by runs.show (the file keeps all of them). */
@@ -22,12 +23,11 @@ const NEIGHBOURS_LIMIT = 5000;
 
 /** The dataset a request names, with its split checked and the subset fitted; ApiErrors for people. */
 async function checkData(workspace: string, ref: string, subset: number | undefined): Promise<{ manifest: DatasetManifest; split: string; count: number }> {
-  const { name, split, manifest } = await storeCall(async () => {
+  const { name, split, manifest, s } = await aboutField('data: ', async () => {
     const named = parseDatasetRef(ref);
-    return { ...named, manifest: await showDataset(workspace, named.name) };
-  }, { prefix: 'data: ' });
-  const s = manifest.splits[split];
-  if (!s) throw new ApiError('not-found', `data: dataset "${name}" has no split "${split}" (has: ${Object.keys(manifest.splits).join(', ')})`);
+    const manifest = await showDataset(workspace, named.name);
+    return { ...named, manifest, s: splitOf(manifest, named.split) };
+  });
   if (s.count < 2) throw new ApiError('bad-request', `data: "${name}:${split}" has ${s.count} item(s); a run needs at least 2`);
   if (subset !== undefined && subset > s.count) {
     throw new ApiError('bad-request', `subset: ${subset} is larger than "${name}:${split}" (${s.count} items)`);
@@ -45,7 +45,7 @@ function checkLearnable(manifest: DatasetManifest, split: string): number {
 
 /** The train-score run `id` exists and fits data of `dimension` (reads run.json only). */
 async function checkModel(workspace: string, id: string, dimension: number, dataRef: string): Promise<void> {
-  await storeCall(async () => checkModelFits(await readModelRun(workspace, id), dimension, dataRef), { otherwise: 'bad-request' });
+  checkModelFits(await readModelRun(workspace, id), dimension, dataRef);
 }
 
 function isCifar(m: DatasetManifest): boolean {
@@ -63,9 +63,6 @@ async function readJson(file: string): Promise<unknown | null> {
     return null;
   }
 }
-
-/** Reads of the runs store: a missing run is 'not-found', anything else 'failed'. */
-const runsCall = <T>(fn: () => Promise<T>): Promise<T> => storeCall(fn, { otherwise: 'failed' });
 
 export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
   'sample.start': async (req, ctx) => {
@@ -133,29 +130,27 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
     return { runs: kind ? runs.filter((r) => r.kind === kind || r.kind.startsWith(`${kind}:`)) : runs };
   },
 
-  'runs.show': async ({ id }, ctx) =>
-    runsCall(async (): Promise<RunDetail> => {
-      const run = await readRun(ctx.workspace, id);
-      const dir = runDirectory(ctx.workspace, id);
-      const points = RunPoints.safeParse(await readJson(join(dir, 'points.json')));
-      const raw = (await readJson(join(dir, 'neighbours.json'))) as { units?: string; index?: number[]; d1?: number[]; d2?: number[] } | null;
-      let neighbours: RunNeighbours | null = null;
-      if (raw?.index && raw.d1 && raw.d2) {
-        const cut = raw.index.length > NEIGHBOURS_LIMIT;
-        neighbours = RunNeighbours.parse({
-          units: raw.units ?? '',
-          index: raw.index.slice(0, NEIGHBOURS_LIMIT),
-          d1: raw.d1.slice(0, NEIGHBOURS_LIMIT),
-          d2: raw.d2.slice(0, NEIGHBOURS_LIMIT),
-          truncated: cut,
-        });
-      }
-      return { ...run, dir, points: points.success ? points.data : null, neighbours };
-    }),
+  'runs.show': async ({ id }, ctx): Promise<RunDetail> => {
+    const run = await readRun(ctx.workspace, id);
+    const dir = runDirectory(ctx.workspace, id);
+    const points = RunPoints.safeParse(await readJson(join(dir, 'points.json')));
+    const raw = (await readJson(join(dir, 'neighbours.json'))) as { units?: string; index?: number[]; d1?: number[]; d2?: number[] } | null;
+    let neighbours: RunNeighbours | null = null;
+    if (raw?.index && raw.d1 && raw.d2) {
+      const cut = raw.index.length > NEIGHBOURS_LIMIT;
+      neighbours = RunNeighbours.parse({
+        units: raw.units ?? '',
+        index: raw.index.slice(0, NEIGHBOURS_LIMIT),
+        d1: raw.d1.slice(0, NEIGHBOURS_LIMIT),
+        d2: raw.d2.slice(0, NEIGHBOURS_LIMIT),
+        truncated: cut,
+      });
+    }
+    return { ...run, dir, points: points.success ? points.data : null, neighbours };
+  },
 
-  'runs.remove': async ({ id }, ctx) =>
-    runsCall(async () => {
-      await removeRun(ctx.workspace, id);
-      return { id, removed: true as const };
-    }),
+  'runs.remove': async ({ id }, ctx) => {
+    await removeRun(ctx.workspace, id);
+    return { id, removed: true as const };
+  },
 };

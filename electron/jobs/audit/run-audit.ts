@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditHeadline, type AuditRequest, type AuditSplitInfo, type AuditSummary } from '../../contract/audit';
+import { runKinds } from '../../contract/run-kinds';
 import { writeNpz, type NpzInput } from '../../../native-data';
 import { loadSplit, parseDatasetRef, type LoadedSplit } from '../../workspace/datasets';
 import { saveRun, runDirectory, type RunContent } from '../../workspace/runs';
@@ -250,7 +251,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     seconds,
   });
 
-  const manifest = await saveRun(workspace, 'audit', async (dir) => {
+  const manifest = await saveRun(workspace, runKinds.audit, async (dir) => {
     ctx?.throwIfCancelled();
     const w0 = performance.now();
     const arrays: Record<string, NpzInput> = {
@@ -279,7 +280,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     const summary = summaryOf('', timings['total']);
     const { run: _r, dir: _d, ...headline } = summary;
     const content: RunContent & { details: Record<string, unknown> } = {
-      kind: 'audit',
+      kind: runKinds.audit,
       title,
       params,
       environment: env,

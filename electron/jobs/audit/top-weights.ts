@@ -12,6 +12,7 @@ import { bytesToMinus1To1 } from '../../science/data-scaling';
 import { empiricalScore } from '../../science/scores/empirical';
 import { loadSplit, parseDatasetRef } from '../../workspace/datasets';
 import type { RunManifest } from '../../workspace/runs';
+import { runKinds } from '../../contract/run-kinds';
 import type { JobContext } from '../../science/job-context';
 
 export interface SampleTopWeights {
@@ -28,7 +29,7 @@ export interface SampleTopWeights {
 /** Why a run's samples get no top weights, or the run's score parameters. */
 export function empiricalRunParams(run: RunManifest): { delta: number; data: string; subset: number | undefined } | string {
   const p = run.params as Record<string, unknown>;
-  if (run.kind !== 'sample') return `run kind "${run.kind}" is not a sampling run`;
+  if (run.kind !== runKinds.sample) return `run kind "${run.kind}" is not a sampling run`;
   if (p['score'] !== 'empirical') return `the run's score is ${String(p['score'])}, not the empirical score`;
   if (p['sampler'] === 'cifar-kde') return 'the pixel-space KDE does not use the score';
   const delta = p['delta'];

@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import type { AuditDetail, AuditMetricsInfo, AuditSource, AuditSplitInfo, AuditThresholdSummary, AuditTopWeights } from '../../contract/audit';
 import { readNpz, type NpyArray } from '../../../native-data';
 import { readRun, runDirectory, type RunManifest } from '../../workspace/runs';
+import { NotInWorkspace } from '../../workspace/errors';
+import { runKinds } from '../../contract/run-kinds';
 import { auditFiles } from './audit-files';
 
-export class AuditNotFound extends Error {
+/** The run a request named is not an audit of the workspace (hosts answer 'not-found'). */
+export class AuditNotFound extends NotInWorkspace {
   constructor(message: string) {
     super(message);
     this.name = 'AuditNotFound';
@@ -89,7 +92,7 @@ async function load(workspace: string, id: string): Promise<LoadedAudit> {
   } catch (e) {
     throw new AuditNotFound((e as Error).message);
   }
-  if (manifest.kind !== 'audit') throw new AuditNotFound(`run "${id}" is a ${manifest.kind} run, not an audit`);
+  if (manifest.kind !== runKinds.audit) throw new AuditNotFound(`run "${id}" is a ${manifest.kind} run, not an audit`);
   const dir = runDirectory(workspace, id);
   const metricsText = await readFile(join(dir, auditFiles.metrics), 'utf8');
   const { stamp, ...metrics } = JSON.parse(metricsText) as AuditMetricsInfo & { stamp: Record<string, unknown> };

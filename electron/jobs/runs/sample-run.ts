@@ -16,6 +16,7 @@ import type { JobContext } from '../../science/job-context';
 import type { SampleRequest, SampleRunResult, RunPoints, KdeDensityGrid } from '../../contract/sampling';
 import { ou } from '../../science/forward-process';
 import { pixelNoise255 } from '../../contract/early-stopping';
+import { runKinds } from '../../contract/run-kinds';
 import { minus1To1ToBytes, bytesToMinus1To1 } from '../../science/data-scaling';
 import { searchNearestTwo } from '../../science/experiments/nearest';
 import { reportNearest } from './reported-distances';
@@ -128,7 +129,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   }
 
   ctx?.progress(0.97, 'writing the run');
-  const manifest = await saveRun(workspace, 'sample', async (dir): Promise<RichRunContent> => {
+  const manifest = await saveRun(workspace, runKinds.sample, async (dir): Promise<RichRunContent> => {
     ctx?.throwIfCancelled();
     const w0 = performance.now();
     await writeArrays(dir, 'samples.npz', {
@@ -155,7 +156,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     timings['write'] = (performance.now() - w0) / 1000;
     timings['total'] = (performance.now() - started) / 1000;
     const content: RichRunContent = {
-      kind: 'sample',
+      kind: runKinds.sample,
       title: title(req, data.ref, data.used, stop?.delta ?? null, inputs),
       params: {
         ...req,

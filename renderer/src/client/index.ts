@@ -2,10 +2,14 @@
  * The renderer's one client: Electron IPC when the preload exposes it, otherwise a WebSocket to
  * the browser host. Same contract, same calls, same events.
  */
-import type { CallName, CallRequest, CallResponse, JobEvent, ScoreScopeClient } from '../../../electron/contract';
+import {
+  isApiErrorCode, type ApiErrorCode, type CallName, type CallRequest, type CallResponse, type JobEvent, type ScoreScopeClient,
+  type WireError,
+} from '../../../electron/contract';
 
+/** A call's error: the host's API code, or 'unreachable' when the host could not be reached. */
 export class ClientError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ApiErrorCode | 'unreachable', message: string) {
     super(message);
     this.name = 'ClientError';
   }
@@ -17,7 +21,8 @@ function ipcClient(api: ScoreScopePreload): ScoreScopeClient {
   return {
     async call(name, request) {
       const r = await api.call(name, request ?? {});
-      if (!r.ok) throw new ClientError(r.error.code, r.error.message);
+      // the preload passes the main process's wireError through (electron/main)
+      if (!r.ok) throw new ClientError(isApiErrorCode(r.error.code) ? r.error.code : 'failed', r.error.message);
       return r.response as never;
     },
     onEvent: (listener) => api.onEvent((e) => listener(e as JobEvent)),
@@ -50,7 +55,7 @@ function webSocketClient(): ScoreScopeClient {
         const msg = JSON.parse(String(m.data)) as
           | { event: JobEvent }
           | { id: number; ok: true; response: unknown }
-          | { id: number; ok: false; error: { code: string; message: string } };
+          | { id: number; ok: false; error: WireError };
         if ('event' in msg) {
           for (const l of listeners) l(msg.event);
           return;

@@ -29,7 +29,7 @@ export const useDatasets = defineStore('datasets', () => {
 
   /** Starts a job call and resolves with its result (rejects with the job's error message). */
   async function runJob<C extends JobCall>(call: C, request: CallRequest<C>): Promise<JobResult<C>> {
-    const started = await client.call(call, request as never);
+    const started = await client.call(call, request);
     running.value = { ...running.value, [call]: started.id };
     try {
       // these calls start jobs of their own name (contract/datasets.ts)

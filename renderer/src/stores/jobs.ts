@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client } from '../client';
-import type { JobEvent, JobInfo, JobKind, JobResult } from '../../../electron/contract';
+import { jobResult, type JobEvent, type JobInfo, type JobKind, type JobResult } from '../../../electron/contract';
 
 type Waiter = { resolve: (result: unknown) => void; reject: (e: Error) => void };
 
@@ -48,11 +48,11 @@ export const useJobs = defineStore('jobs', () => {
   }
 
   /**
-   * The job's result once it is done (rejects when it fails or is cancelled), of the type its kind
-   * has in the contract (the host checked it against that schema when the job ended).
+   * The job's result once it is done (rejects when it fails or is cancelled), read by its kind's
+   * schema in the contract: the one place the renderer turns a job's raw result into its type.
    */
-  function result<K extends JobKind>(started: { id: string; kind: K }): Promise<JobResult<K>> {
-    return settled(started.id) as Promise<JobResult<K>>;
+  async function result<K extends JobKind>(started: { id: string; kind: K }): Promise<JobResult<K>> {
+    return jobResult(started.kind, await settled(started.id));
   }
 
   function settled(id: string): Promise<unknown> {

@@ -1,24 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client } from '../client';
-import { useJobs } from './jobs';
 import { hashItem, setHashItem } from './nav';
 import { useHostList } from '../composables/useHostList';
-import { experimentKeys, experiments, samplingJobKinds, type RunDetail } from '../../../electron/contract';
-
-/** What the Runs view calls each run.json `kind`: the experiments' titles come from the contract's table. */
-export const kindLabels: Record<string, string> = {
-  sample: 'Sample',
-  'train-score': 'Score network',
-  audit: 'Audit',
-  ...Object.fromEntries(experimentKeys.map((k) => [experiments[k].runKind, experiments[k].title])),
-};
+import { samplingJobKinds, type RunDetail } from '../../../electron/contract';
 
 const runJobKinds = new Set<string>(Object.values(samplingJobKinds));
 
 /** The workspace's runs, the one being looked at, and removal. */
 export const useRuns = defineStore('runs', () => {
-  const jobs = useJobs();
   const { list, loaded, error, refresh } = useHostList(async () => (await client.call('runs.list')).runs);
   /** The run named in the URL hash (#/runs/<id>), so reloads and links keep the page. */
   const selectedId = ref<string | null>(hashItem('runs'));
@@ -49,7 +39,7 @@ export const useRuns = defineStore('runs', () => {
 
   // A finished sampling job is a new run: keep the list current.
   client.onEvent((e) => {
-    if (e.type === 'done' && runJobKinds.has(jobs.jobs[e.id]?.kind ?? '')) void refresh();
+    if (e.type === 'done' && runJobKinds.has(e.kind)) void refresh();
   });
 
   return { list, loaded, error, selectedId, selected, detail, detailError, refresh, open, remove };
