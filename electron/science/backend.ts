@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nativeKernelInfo } from './native/kernels';
+import { registerWasmTrainingKernels } from './tfjs-kernels';
 
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -76,6 +77,8 @@ async function tryWasm(): Promise<string> {
   wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('the wasm backend failed to initialise');
+  // wasm has no Conv2DBackpropFilter and a slow Conv2DBackpropInput: conv nets train only with these
+  registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `CPU via WebAssembly${simd ? ' SIMD' : ''}, single thread`;
 }
