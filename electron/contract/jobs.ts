@@ -22,9 +22,6 @@ export const JobInfo = z.object({
 });
 export type JobInfo = z.infer<typeof JobInfo>;
 
-export const JobStarted = z.object({ id: JobId, kind: z.string() });
-export type JobStarted = z.infer<typeof JobStarted>;
-
 /**
  * The answer of a call that starts a job of `kind`: its id, and its kind as a literal, so a client
  * knows the type of the job's result (jobResults in job-results.ts) from the call it made.
