@@ -13,6 +13,7 @@ export const experiments = {
   learnedVsEmpirical: {
     id: 'learned-vs-empirical', call: 'experiments.learnedVsEmpirical', runKind: 'experiment:learned-vs-empirical', title: 'Learned vs empirical',
   },
+  memorizationVsN: { id: 'memorisation-vs-n', call: 'experiments.memorizationVsN', runKind: 'experiment:memorisation-vs-n', title: 'Memorisation vs N' },
 } as const;
 
 export type ExperimentKey = keyof typeof experiments;

@@ -13,6 +13,8 @@ export * from './jobs';
 export * from './datasets';
 export * from './sampling';
 export * from './training';
+export * from './memorization-vs-n';
+export * from './nearest-summary';
 export * from './fields';
 export * from './audit';
 export * from './number-list';

@@ -12,6 +12,7 @@ import {
   ScoreErrorResult, samplingJobKinds,
 } from './sampling';
 import { TrainScoreResult } from './training';
+import { MemorizationVsNResult } from './memorization-vs-n';
 
 export const jobResults = {
   'datasets.probe': DatasetProbe,
@@ -25,6 +26,7 @@ export const jobResults = {
   [samplingJobKinds.cifar10]: Cifar10ExperimentResult,
   [samplingJobKinds.trainScore]: TrainScoreResult,
   [samplingJobKinds.learnedVsEmpirical]: LearnedVsEmpiricalResult,
+  [samplingJobKinds.memorizationVsN]: MemorizationVsNResult,
   [auditJobKind]: AuditSummary,
 } as const;
 

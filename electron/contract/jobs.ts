@@ -5,6 +5,9 @@ export const JobId = z.string().min(1).max(64);
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 
+/** Live numbers of a job's latest step, by name (contract twin of science/job-context.ts ProgressFigures). */
+export const ProgressFigures = z.record(z.string(), z.number());
+
 export const JobInfo = z.object({
   id: JobId,
   kind: z.string(),
@@ -19,6 +22,8 @@ export const JobInfo = z.object({
   finishedAt: z.string().nullable(),
   /** A message a person can act on, when state is failed. */
   error: z.string().nullable(),
+  /** Live numbers of the latest step (a training's step, loss, smoothedLoss, itemsPerSecond), when the job reports them. */
+  figures: ProgressFigures.optional(),
 });
 export type JobInfo = z.infer<typeof JobInfo>;
 
@@ -38,6 +43,8 @@ export const JobEvent = z.discriminatedUnion('type', [
     fraction: z.number().min(0).max(1),
     message: z.string(),
     etaSeconds: z.number().nonnegative().nullable(),
+    /** Live numbers of the step just done; clients append them to live charts (e.g. a training's loss curve). */
+    figures: ProgressFigures.optional(),
   }),
   /** `result` as the job's kind (JobInfo.kind) has it in jobResults: read it with jobResult(kind, result). */
   z.object({ type: z.literal('done'), id: JobId, kind: z.string(), result: z.unknown() }),

@@ -1,6 +1,7 @@
 /**
  * The paper's presets as the Lab offers them: each experiment of contract/experiments.ts at a size
- * that runs in about a minute on a laptop CPU, with the few knobs the Lab shows. The renderer's
+ * that runs in about a minute on a laptop CPU (memorisation vs N, which trains U-Nets, is a long
+ * job even in its quick form), with the few knobs the Lab shows. The renderer's
  * store holds the options a person edits; the requests are built here.
  */
 import type { z } from 'zod';
@@ -17,6 +18,8 @@ export interface PresetOptions {
   deltaSweep: { steps: number; n: number; data: string; subset: number | null; deltas: string };
   cifar10: { subset: number; n: number };
   learnedVsEmpirical: { data: string; trainSteps: number; n: number };
+  /** data '' = the workspace's CIFAR-10; quick: the tiny U-Net on N = 16, 256 (about 20 min on a 2-core CPU). */
+  memorizationVsN: { data: string; quick: boolean };
 }
 
 export function defaultPresetOptions(): PresetOptions {
@@ -25,7 +28,8 @@ export function defaultPresetOptions(): PresetOptions {
     scoreError: { largestN: 800, sets: 3 },
     deltaSweep: { steps: 100, n: 200, data: '', subset: null, deltas: DEFAULT_SWEEP_DELTAS.join(', ') },
     cifar10: { subset: 5000, n: 16 },
-    learnedVsEmpirical: { data: '', trainSteps: TRAIN_SCORE_DEFAULTS.steps, n: 1000 },
+    learnedVsEmpirical: { data: '', trainSteps: TRAIN_SCORE_DEFAULTS.mlp.steps, n: 1000 },
+    memorizationVsN: { data: '', quick: true },
   };
 }
 
@@ -66,6 +70,10 @@ export function presetRequest<K extends ExperimentKey>(key: K, options: PresetOp
     case 'learnedVsEmpirical': {
       const o = options.learnedVsEmpirical;
       return any(make('learnedVsEmpirical', { trainSteps: o.trainSteps, n: o.n, ...(o.data ? { data: o.data } : {}) }));
+    }
+    case 'memorizationVsN': {
+      const o = options.memorizationVsN;
+      return any(make('memorizationVsN', { quick: o.quick, ...(o.data ? { data: o.data } : {}) }));
     }
   }
   throw new Error(`no preset "${String(key)}"`);

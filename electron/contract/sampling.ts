@@ -11,6 +11,8 @@ import { jobStarted } from './jobs';
 import { DatasetRef } from './datasets';
 import { Delta, EDM_MAX_T, Horizon, earlyStopFields, withEarlyStop } from './early-stopping';
 import { experiments } from './experiments';
+import { MemorisationNumbers } from './nearest-summary';
+import { MemorizationVsNRequest } from './memorization-vs-n';
 import { RunId, Seed, Steps, TrainingDataRef, finite, refusal } from './fields';
 import { TRAIN_SCORE_DEFAULTS, TrainScoreRequest, learnedScoreRefusal } from './training';
 
@@ -128,13 +130,6 @@ export type SampleRequest = z.infer<typeof SampleRequest>;
  * Headline memorisation numbers (docs/math.md §5): d1/d2 < 1/3 criterion, nearest-neighbour
  * distances (images: L2 on pixels scaled to [0, 1], as the audit; vectors: data units).
  */
-export const MemorisationNumbers = z.object({
-  memorizedFraction: z.number(),
-  medianNearestDistance: z.number(),
-  meanNearestDistance: z.number(),
-  distinctNearest: z.number().int(),
-});
-export type MemorisationNumbers = z.infer<typeof MemorisationNumbers>;
 
 const Pair = z.tuple([z.number(), z.number()]);
 
@@ -270,7 +265,7 @@ export const LearnedVsEmpiricalRequest = withEarlyStop(z
     /** Reuse this train-score run instead of training (its data dimension must match). */
     model: RunId.optional().describe('reuse this train-score run instead of training'),
     /** Training steps when no model is given (the other training settings: scores.train defaults). */
-    trainSteps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.steps).describe('training steps when no --model is given'),
+    trainSteps: z.number().int().min(1).max(200_000).default(TRAIN_SCORE_DEFAULTS.mlp.steps).describe('training steps when no --model is given'),
     n: z.number().int().min(1).max(50_000).default(1000),
     steps: Steps.default(200),
     grid: z.enum(gridChoices).default('geometric'),
@@ -326,6 +321,10 @@ export const LearnedVsEmpiricalResult = z.object({
   empirical: MemorisationNumbers.extend({ samples: z.array(Pair) }),
   /** Relative L2 error against the exact score of the synthetic target, per t (null for workspace data). */
   scoreError: z.array(z.object({ t: z.number(), learned: z.number(), empirical: z.number() })).nullable(),
+  /** Images: the network's relative L2 error against s_N per t, at x_t of the training images (absent for vectors). */
+  errorAgainstEmpirical: z.array(z.object({ t: z.number(), relativeError: z.number() })).optional(),
+  /** Memorised fractions' 95% bootstrap intervals (images). */
+  memorizedCI: z.object({ learned: z.tuple([z.number(), z.number()]), empirical: z.tuple([z.number(), z.number()]) }).optional(),
   figures: z.array(z.string()),
 });
 export type LearnedVsEmpiricalResult = z.infer<typeof LearnedVsEmpiricalResult>;
@@ -417,6 +416,7 @@ export const samplingJobKinds = {
   cifar10: experiments.cifar10.call,
   trainScore: 'scores.train',
   learnedVsEmpirical: experiments.learnedVsEmpirical.call,
+  memorizationVsN: experiments.memorizationVsN.call,
 } as const;
 
 export const samplingCalls = {
@@ -434,6 +434,8 @@ export const samplingCalls = {
   'scores.train': { request: TrainScoreRequest, response: jobStarted(samplingJobKinds.trainScore) },
   /** Job; result: LearnedVsEmpiricalResult. */
   'experiments.learnedVsEmpirical': { request: LearnedVsEmpiricalRequest, response: jobStarted(samplingJobKinds.learnedVsEmpirical) },
+  /** Job; result: MemorizationVsNResult. */
+  'experiments.memorizationVsN': { request: MemorizationVsNRequest, response: jobStarted(samplingJobKinds.memorizationVsN) },
   'runs.list': {
     request: z.object({ kind: z.string().max(64).optional() }).strict().default({}),
     response: z.object({ runs: z.array(RunInfo) }),

@@ -86,6 +86,21 @@ export function cliOptions(schema: z.ZodType, rename: Record<string, string> = {
   return Object.entries(objectShape(schema as unknown as ZodLike)).map(([field, s]) => describeField(field, s, rename));
 }
 
+/** Flags that are switches (boolean request fields of any call): the argument parser takes no value after them. */
+export function switchFlags(): string[] {
+  const out = new Set<string>();
+  for (const call of Object.keys(calls) as CallName[]) {
+    let options: CliOption[];
+    try {
+      options = callOptions(call);
+    } catch {
+      continue; // a request that is not an object has no flags
+    }
+    for (const o of options) if (o.kind === 'boolean') out.add(o.flag);
+  }
+  return [...out];
+}
+
 /** The options of a call's request. */
 export function callOptions(call: CallName, rename: Record<string, string> = {}): CliOption[] {
   return cliOptions(calls[call].request as z.ZodType, rename);

@@ -3,12 +3,13 @@
  * With --json, stdout carries exactly one JSON object; progress and logs go to stderr.
  */
 import { parseArgs, Flags } from './cli-args';
+import { switchFlags } from './cli-options';
 import { createService, type Service } from './service';
 import { resolveWorkspace } from '../workspace/paths';
 import { parseBackendName } from '../science/backend';
 import { commands, type CommandContext } from './cli-commands';
 
-const BOOLEANS = new Set(['json', 'help', 'version', 'open', 'force', 'yes']);
+const BOOLEANS = new Set(['json', 'help', 'version', 'open', 'force', 'yes', ...switchFlags()]);
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;

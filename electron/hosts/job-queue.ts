@@ -158,7 +158,8 @@ export class JobQueue {
         e.info.fraction = m.fraction;
         e.info.message = m.message;
         e.info.etaSeconds = m.fraction > 0.005 && elapsed > 0.2 ? (elapsed * (1 - m.fraction)) / m.fraction : null;
-        this.emit({ type: 'progress', id: m.id, fraction: m.fraction, message: m.message, etaSeconds: e.info.etaSeconds });
+        if (m.figures) e.info.figures = m.figures;
+        this.emit({ type: 'progress', id: m.id, fraction: m.fraction, message: m.message, etaSeconds: e.info.etaSeconds, ...(m.figures ? { figures: m.figures } : {}) });
         return;
       }
       case 'done': {

@@ -9,7 +9,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'init-failed'; error: string }
-  | { type: 'progress'; id: string; fraction: number; message: string }
+  | { type: 'progress'; id: string; fraction: number; message: string; figures?: Record<string, number> }
   | { type: 'done'; id: string; result: unknown }
   | { type: 'failed'; id: string; error: string }
   | { type: 'cancelled'; id: string };

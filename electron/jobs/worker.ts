@@ -26,11 +26,11 @@ async function run(id: string, kind: string, params: unknown, cancelFlag: Shared
   controllers.set(id, controller);
   let lastSent = 0;
   const ctx: JobContext = {
-    progress(fraction, message = '') {
+    progress(fraction, message = '', figures) {
       const now = Date.now();
       if (now - lastSent < PROGRESS_INTERVAL_MS && fraction < 1) return;
       lastSent = now;
-      send({ type: 'progress', id, fraction: Math.min(1, Math.max(0, fraction)), message });
+      send({ type: 'progress', id, fraction: Math.min(1, Math.max(0, fraction)), message, ...(figures ? { figures } : {}) });
     },
     throwIfCancelled() {
       if (Atomics.load(flag, 0) !== 0 || controller.signal.aborted) throw new JobCancelled();

@@ -1,5 +1,6 @@
 /**
- * Backend selection: tensorflow GPU > tensorflow CPU > wasm (SIMD) > cpu.
+ * Backend selection: tensorflow GPU > tensorflow CPU > wasm (SIMD) > cpu, after loading tfjs's
+ * gradient registry (tfjs-gradients.ts) so every backend can train.
  * The tensorflow bindings are optional dependencies (their install downloads libtensorflow),
  * so they are loaded with a guarded dynamic import and every skip is recorded with its reason.
  */
@@ -9,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nativeKernelInfo } from './native/kernels';
 import { registerWasmTrainingKernels } from './tfjs-kernels';
+import { registerGradients } from './tfjs-gradients';
 
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -116,6 +118,8 @@ export function initBackend(preference?: BackendName): Promise<BackendInfo> {
 }
 
 async function select(preference?: BackendName): Promise<BackendInfo> {
+  // autodiff (score-network training) on every backend
+  registerGradients();
   if (preference) {
     try {
       const device = await attempts[preference]();

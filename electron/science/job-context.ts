@@ -9,9 +9,16 @@ export class JobCancelled extends Error {
   }
 }
 
+/** Live numbers of a job's latest step, by name. */
+export type ProgressFigures = Record<string, number>;
+
 export interface JobContext {
-  /** fraction in [0, 1]; the host derives the ETA from successive calls. */
-  progress(fraction: number, message?: string): void;
+  /**
+   * fraction in [0, 1]; the host derives the ETA from successive calls. `figures`: live numbers
+   * of the step just done (a training's step, loss, smoothedLoss, itemsPerSecond), which clients
+   * collect into live charts.
+   */
+  progress(fraction: number, message?: string, figures?: ProgressFigures): void;
   /** Throws JobCancelled once cancellation was asked for; call it between steps. */
   throwIfCancelled(): void;
   /** Aborted when the job is cancelled; for streaming I/O (fetch, streams). */
@@ -19,10 +26,10 @@ export interface JobContext {
 }
 
 /** A context for direct calls (tests, scripts): no progress, never cancelled. */
-export function detachedContext(onProgress?: (fraction: number, message?: string) => void): JobContext {
+export function detachedContext(onProgress?: (fraction: number, message?: string, figures?: ProgressFigures) => void): JobContext {
   const controller = new AbortController();
   return {
-    progress: (f, m) => onProgress?.(f, m),
+    progress: (f, m, figures) => onProgress?.(f, m, figures),
     throwIfCancelled: () => {
       if (controller.signal.aborted) throw new JobCancelled();
     },
@@ -37,7 +44,7 @@ export function detachedContext(onProgress?: (fraction: number, message?: string
 export function stageContext(ctx: JobContext | undefined, from: number, to: number, label?: string): JobContext | undefined {
   if (!ctx) return undefined;
   return {
-    progress: (f, message) => ctx.progress(from + (to - from) * Math.min(1, Math.max(0, f)), message ?? label),
+    progress: (f, message, figures) => ctx.progress(from + (to - from) * Math.min(1, Math.max(0, f)), message ?? label, figures),
     throwIfCancelled: () => ctx.throwIfCancelled(),
     signal: ctx.signal,
   };

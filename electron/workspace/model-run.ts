@@ -8,29 +8,45 @@ import { z } from 'zod';
 import { readRun } from './runs';
 import { WorkspaceError } from './errors';
 import { runKinds } from '../contract/run-kinds';
+import { describeArchitecture, networkDimension, type NetworkArchitecture } from '../science/networks';
 
 export const TRAIN_SCORE_KIND = runKinds.trainScore;
 export const WEIGHTS_FILE = 'weights.npz';
 
-const Architecture = z.object({
+const Preconditioning = z.union([z.object({ kind: z.literal('noise') }), z.object({ kind: z.literal('edm'), sigmaData: z.number().positive() })]);
+const MlpArchitecture = z.object({
+  kind: z.literal('mlp').default('mlp'),
   dimension: z.number().int().positive(),
   width: z.number().int().positive(),
   depth: z.number().int().positive(),
   frequencies: z.number().int().nonnegative(),
+  preconditioning: Preconditioning.optional(),
 });
+const UNetArchitecture = z.object({
+  kind: z.literal('unet'),
+  imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  channels: z.number().int().positive(),
+  channelMultipliers: z.array(z.number().int().positive()).min(1),
+  resBlocks: z.number().int().positive(),
+  attention: z.boolean(),
+  frequencies: z.number().int().nonnegative(),
+  preconditioning: Preconditioning.optional(),
+});
+/** Runs written before the U-Net have no `kind`: an MLP. */
+const Architecture = z.union([UNetArchitecture, MlpArchitecture]);
 
 const ModelManifest = z.object({
   params: z.object({ T: z.number(), tMin: z.number() }).loose(),
   summary: z.object({ data: z.string(), steps: z.number(), finalLoss: z.number(), dimension: z.number().int() }).loose(),
   details: z.object({
-    architecture: Architecture.loose(),
+    architecture: Architecture,
     dataset: z.object({ ref: z.string().nullable(), sha256: z.string().nullable().optional() }).loose(),
   }).loose(),
 }).loose();
 
 export interface ModelRun {
   id: string;
-  architecture: z.infer<typeof Architecture>;
+  architecture: NetworkArchitecture;
   /** Training data: "name:split" of a workspace dataset, or null for synthetic data. */
   dataRef: string | null;
   /** What it was trained on, for titles and run.json ("g2:train (N=100)", "2-D Gaussian ..."). */
@@ -66,7 +82,7 @@ export async function readModelRun(workspace: string, id: string): Promise<Model
   const m = parsed.data;
   return {
     id,
-    architecture: { dimension: m.details.architecture.dimension, width: m.details.architecture.width, depth: m.details.architecture.depth, frequencies: m.details.architecture.frequencies },
+    architecture: m.details.architecture,
     dataRef: m.details.dataset.ref,
     dataLabel: m.summary.data,
     dataSha256: m.details.dataset.sha256 ?? null,
@@ -90,9 +106,14 @@ export function trainedRangeWarning(model: ModelRun, delta: number, T: number): 
     + `${[below ? 'below' : '', above ? 'above' : ''].filter(Boolean).join(' and ')} that range the score is extrapolated`;
 }
 
-/** Refuses a model whose data dimension differs from the data it should sample. */
-export function checkModelFits(model: ModelRun, dimension: number, dataRef: string): void {
-  if (model.architecture.dimension !== dimension) {
-    throw new ModelRefused(`model: run ${model.id} was trained on ${model.architecture.dimension}-D data (${model.dataLabel}); ${dataRef} holds ${dimension}-D items`);
+/** Refuses a model that was trained on items of another shape than the data it should sample. */
+export function checkModelFits(model: ModelRun, itemShape: readonly number[], dataRef: string): void {
+  const a = model.architecture;
+  const D = itemShape.reduce((x, y) => x * y, 1);
+  const fits = a.kind === 'unet' ? a.imageShape.join('x') === itemShape.join('x') : networkDimension(a) === D;
+  if (!fits) {
+    const trained = a.kind === 'unet' ? `${a.imageShape.join('x')} images` : `${a.dimension}-D data`;
+    const held = itemShape.length === 3 ? `${itemShape.join('x')} images` : `${D}-D items`;
+    throw new ModelRefused(`model: run ${model.id} (${describeArchitecture(a)}) was trained on ${trained} (${model.dataLabel}); ${dataRef} holds ${held}`);
   }
 }

@@ -66,8 +66,11 @@ export async function saveRun(
   workspace: string,
   kind: string,
   write: (dir: string) => Promise<RunContent>,
+  /** An id reserved before the work began (a training that checkpoints under it); default a new one. */
+  reservedId?: string,
 ): Promise<RunManifest> {
-  const id = newRunId(kind);
+  if (reservedId !== undefined && !isRunId(reservedId)) throw new Error(`saveRun: "${reservedId}" is not a run id`);
+  const id = reservedId ?? newRunId(kind);
   return withTempDir(runsDirectory(workspace), async (tmp) => {
     const content = await write(tmp);
     const files = (await readdir(tmp)).filter((f) => f !== 'run.json' && !f.startsWith('.')).sort();

@@ -161,7 +161,7 @@ describe('Lab and Runs in Chromium against `scorescope serve`', () => {
     await page.getByTestId('a-train-steps').fill('300');
     await page.getByTestId('a-train').click();
     await expect.poll(() => page.getByTestId('a-model').inputValue(), { timeout: 30_000 }).toMatch(/train-score-[0-9a-f]{6}$/);
-    expect(await page.getByTestId('a-model').locator('option:checked').textContent()).toMatch(/^g2:train \(N=100\) · 300 steps · loss \d/);
+    expect(await page.getByTestId('a-model').locator('option:checked').textContent()).toMatch(/^MLP 3×128 · loss \d[\d.]* · g2:train \(N=100\) · 300 steps · [0-9a-f]{6}$/);
     await page.getByTestId('a-delta-slider').fill('-3');
     await page.getByTestId('a-steps').fill('100');
     await page.getByTestId('a-n').fill('300');

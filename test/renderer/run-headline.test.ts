@@ -27,4 +27,13 @@ describe('headlineOf', () => {
     expect(value(pair, 'memorised (s_N)')).toBe('96.0%');
     expect(value(pair, 'median NN (Gaussian) (data units)')).toBe('1');
   });
+
+  it('reads memorisation vs N: the U-Net at the smallest and largest N, s_N at the largest', () => {
+    const rows = headlineOf('experiment:memorisation-vs-n', {
+      memorizedFractionByN: { 256: 0.05, 16: 0.9 }, empiricalMemorizedFractionByN: { 16: 1, 256: 0.97 },
+    });
+    expect(rows.map((r) => r.label)).toEqual(['memorised at N = 16 (U-Net)', 'memorised at N = 256 (U-Net)', 'memorised at N = 256 (s_N)']);
+    expect(rows.map((r) => r.value)).toEqual(['90.0%', '5.0%', '97.0%']);
+    expect(headlineOf('experiment:memorisation-vs-n', {})).toEqual([]);
+  });
 });

@@ -4,8 +4,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-// tf.grad needs the gradient registry, which the core's ESM entry does not load by itself.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tf.grad's gradient registry comes with the engine's backend set-up (electron/science/tfjs-gradients.ts)
 import { useTestBackend } from '../helpers/tf';
 // the tfjs implementation explicitly: this file tests its chunking and orientations (the native
 // denoiser, picked by empiricalScore for D >= 64, is tested in native-empirical.test.ts)

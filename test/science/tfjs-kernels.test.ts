@@ -7,8 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// The core's Node entry registers no gradients; vite can load the registry (as in learned-score.test.ts).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tf.grad's gradient registry comes with the engine's backend set-up (electron/science/tfjs-gradients.ts)
 import { initBackend } from '../../electron/science/backend';
 import { originalWasmConv2DBackpropInput, registerWasmTrainingKernels } from '../../electron/science/tfjs-kernels';
 

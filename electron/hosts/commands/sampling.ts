@@ -63,6 +63,7 @@ const experimentOptions: Record<ExperimentKey, () => CliOption[]> = {
   deltaSweep: () => callOptions(experiments.deltaSweep.call),
   cifar10: () => callOptions(experiments.cifar10.call),
   learnedVsEmpirical: () => callOptions(experiments.learnedVsEmpirical.call),
+  memorizationVsN: () => callOptions(experiments.memorizationVsN.call),
 };
 const OUT_FLAG: [string, string][] = [['--out DIR', 'also copy the run folder to DIR/<run id>']];
 
@@ -80,9 +81,10 @@ const sample: Command = {
 };
 
 const trainScore: Command = {
-  usage: 'train-score --data <dataset[:split]> [options] [--out DIR]',
-  summary: 'train a score network (MLP noise predictor, denoising score matching) on vector data (D <= 64); writes run.json, weights.npz, '
-    + 'the loss curve (table.csv, figure-loss.svg). Sample with it: sample --score learned --model <run id>.',
+  usage: 'train-score --data <dataset[:split]> [--subset N | --class C] [--model unet|mlp] [--preset P] [options] [--out DIR]   |   train-score --resume RUN',
+  summary: 'train a score network by denoising score matching: a U-Net on images (presets tiny 0.25 M .. large 9.3 M parameters), an MLP on vectors '
+    + '(D <= 64); checkpoints every --checkpoint-every steps in <workspace>/checkpoints/<run id> (continue a killed training with --resume <run id>); '
+    + 'writes run.json, weights.npz (EMA weights), the loss curve (table.csv, figure-loss.svg). Sample with it: sample --score learned --model <run id>.',
   options: () => optionsHelp(trainScoreOptions(), OUT_FLAG),
   async run(ctx) {
     const call = 'scores.train';

@@ -9,12 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ApiError, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
-  type RunDetail, type samplingCalls,
+  ApiError, MEMORIZATION_VS_N_DEFAULTS, TRAIN_SCORE_DEFAULTS, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
+  type RunDetail, type ScoreNetwork, type samplingCalls,
 } from '../../contract';
 import { listDatasets, parseDatasetRef, showDataset, splitOf, type DatasetManifest } from '../../workspace/datasets';
 import { listRuns, readRun, removeRun, runDirectory } from '../../workspace/runs';
 import { checkModelFits, readModelRun } from '../../workspace/model-run';
+import { readCheckpoint } from '../../workspace/training-checkpoints';
+import { checkArchitecture } from '../../science/networks';
+import { requestedArchitecture } from '../../jobs/runs/train-score-run';
 import { aboutField } from '../api-errors';
 import type { HandlerTable } from './types';
 
@@ -35,21 +38,33 @@ async function checkData(workspace: string, ref: string, subset: number | undefi
   return { manifest, split, count: s.count };
 }
 
-/** The split's items can train (or be sampled with) a learned score: vectors, D <= 64. */
-function checkLearnable(manifest: DatasetManifest, split: string): number {
-  const shape = manifest.splits[split]!.shape;
-  const refusal = learnedScoreRefusal(`${manifest.name}:${split}`, manifest.kind, shape);
+/** The split's items can train a score network of kind `network` (default: U-Net for images, MLP for vectors). */
+function checkLearnable(manifest: DatasetManifest, split: string, network?: ScoreNetwork): void {
+  const refusal = learnedScoreRefusal(`${manifest.name}:${split}`, manifest.kind, manifest.splits[split]!.shape, network);
   if (refusal) throw new ApiError('bad-request', `data: ${refusal}`);
-  return shape.reduce((a, b) => a * b, 1);
 }
 
-/** The train-score run `id` exists and fits data of `dimension` (reads run.json only). */
-async function checkModel(workspace: string, id: string, dimension: number, dataRef: string): Promise<void> {
-  checkModelFits(await readModelRun(workspace, id), dimension, dataRef);
+/** The train-score run `id` exists and fits the split's items (reads run.json only). */
+async function checkModel(workspace: string, id: string, manifest: DatasetManifest, split: string): Promise<void> {
+  checkModelFits(await readModelRun(workspace, id), manifest.splits[split]!.shape, `${manifest.name}:${split}`);
 }
 
 function isCifar(m: DatasetManifest): boolean {
   return m.kind === 'images' && m.format.startsWith('cifar10');
+}
+
+/** The image dataset a request names (checked: images, at least `subset` items), or the workspace's first CIFAR-10, split train. */
+async function imageDataOrCifar(workspace: string, ref: string | undefined, subset: number | undefined, experiment: string): Promise<string> {
+  if (ref) {
+    const { manifest } = await checkData(workspace, ref, subset);
+    if (manifest.kind !== 'images') throw new ApiError('bad-request', `data: experiment ${experiment} needs images; "${manifest.name}" holds vectors`);
+    return ref;
+  }
+  const found = (await listDatasets(workspace)).find(isCifar);
+  if (!found) throw new ApiError('not-found', `no CIFAR-10 dataset in the workspace ${workspace}: ${CIFAR_MISSING_HINT}`);
+  const data = `${found.name}:train`;
+  await checkData(workspace, data, subset);
+  return data;
 }
 
 export const CIFAR_MISSING_HINT =
@@ -73,7 +88,7 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
     // early stopping arrives resolved (contract/early-stopping.ts withEarlyStop)
     const control = req.sampler === 'cifar-kde' ? `factor ${req.factor}` : `δ=${req.delta.toPrecision(3)}`;
     if (req.score === 'learned' && req.model) {
-      await checkModel(ctx.workspace, req.model, checkLearnable(manifest, split), `${manifest.name}:${split}`);
+      await checkModel(ctx.workspace, req.model, manifest, split);
     }
     const score = req.sampler === 'kde' || req.sampler === 'cifar-kde' ? '' : ` ${req.score}`;
     return ctx.startJob(samplingKinds.sample, `Sample ${req.sampler}${score} · ${manifest.name}:${split} (N=${req.subset ?? count}) · ${control} · n=${req.n}`,
@@ -92,35 +107,48 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
   },
 
   'experiments.cifar10': async (req, ctx) => {
-    let data = req.data;
-    if (data) {
-      const { manifest } = await checkData(ctx.workspace, data, req.subset);
-      if (manifest.kind !== 'images') throw new ApiError('bad-request', `data: experiment cifar10 needs images; "${manifest.name}" holds vectors`);
-    } else {
-      const found = (await listDatasets(ctx.workspace)).find(isCifar);
-      if (!found) throw new ApiError('not-found', `no CIFAR-10 dataset in the workspace ${ctx.workspace}: ${CIFAR_MISSING_HINT}`);
-      data = `${found.name}:train`;
-      await checkData(ctx.workspace, data, req.subset);
-    }
+    const data = await imageDataOrCifar(ctx.workspace, req.data, req.subset, 'cifar10');
     return ctx.startJob(samplingKinds.cifar10, `CIFAR-10 experiment · ${data} · n=${req.n}`, { ...req, data, workspace: ctx.workspace });
   },
 
+  'experiments.memorizationVsN': async (req, ctx) => {
+    const largest = req.Ns ? Math.max(...req.Ns) : req.quick ? Math.max(...MEMORIZATION_VS_N_DEFAULTS.quick.Ns) : Math.max(...MEMORIZATION_VS_N_DEFAULTS.full.Ns);
+    // with a class the labels decide how many there are (the job checks); without, the split must hold the largest N
+    const data = await imageDataOrCifar(ctx.workspace, req.data, req.class === undefined ? largest : undefined, 'memorisation-vs-n');
+    const Ns = req.Ns ?? (req.quick ? MEMORIZATION_VS_N_DEFAULTS.quick.Ns : MEMORIZATION_VS_N_DEFAULTS.full.Ns);
+    return ctx.startJob(samplingKinds.memorizationVsN, `Memorisation vs N · ${data}${req.class !== undefined ? ` class ${req.class}` : ''} · N = ${Ns.join(', ')}${req.quick ? ' · quick' : ''}`,
+      { ...req, data, workspace: ctx.workspace });
+  },
+
   'scores.train': async (req, ctx) => {
-    const { manifest, split, count } = await checkData(ctx.workspace, req.data, req.subset);
-    checkLearnable(manifest, split);
-    return ctx.startJob(samplingKinds.trainScore, `Train score network · ${manifest.name}:${split} (N=${req.subset ?? count}) · ${req.steps} steps`,
+    if (req.resume) {
+      // the checkpoint holds every choice; refuse at once when there is none
+      const checkpoint = await readCheckpoint<{ data: string; options: { steps: number } }>(ctx.workspace, req.resume);
+      return ctx.startJob(samplingKinds.trainScore, `Train score network · resume ${req.resume.slice(-6)} · ${checkpoint.request.data} · from step ${checkpoint.state.step}/${checkpoint.request.options.steps}`,
+        { ...req, workspace: ctx.workspace });
+    }
+    // a class cut is counted when the labels are read (the job); here the whole split bounds the subset
+    const { manifest, split, count } = await checkData(ctx.workspace, req.data!, req.class === undefined ? req.subset : undefined);
+    checkLearnable(manifest, split, req.model);
+    const network = req.model ?? (manifest.kind === 'images' ? 'unet' : 'mlp');
+    try {
+      checkArchitecture(requestedArchitecture(req, network, manifest.splits[split]!.shape));
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
+    const steps = req.steps ?? TRAIN_SCORE_DEFAULTS[network].steps;
+    return ctx.startJob(samplingKinds.trainScore, `Train score network · ${network === 'unet' ? 'U-Net' : 'MLP'} · ${manifest.name}:${split}${req.class !== undefined ? ` class ${req.class}` : ''} (N=${req.subset ?? count}) · ${steps} steps`,
       { ...req, workspace: ctx.workspace });
   },
 
   'experiments.learnedVsEmpirical': async (req, ctx) => {
-    let dimension = 2;
-    let ref = "the paper's 2-D set";
     if (req.data) {
       const { manifest, split } = await checkData(ctx.workspace, req.data, req.subset);
-      dimension = checkLearnable(manifest, split);
-      ref = `${manifest.name}:${split}`;
+      checkLearnable(manifest, split);
+      if (req.model) await checkModel(ctx.workspace, req.model, manifest, split);
+    } else if (req.model) {
+      checkModelFits(await readModelRun(ctx.workspace, req.model), [2], "the paper's 2-D set");
     }
-    if (req.model) await checkModel(ctx.workspace, req.model, dimension, ref);
     return ctx.startJob(samplingKinds.learnedVsEmpirical, `Learned vs empirical score · ${req.data ?? '2-D Gaussian'} · ${req.model ? 'model ' + req.model.slice(-6) : `${req.trainSteps} training steps`}`,
       { ...req, workspace: ctx.workspace });
   },

@@ -9,7 +9,7 @@
 import { experiments } from '../../contract/experiments';
 import type { JobContext } from '../../science/job-context';
 import type { LearnedVsEmpiricalRequest, LearnedVsEmpiricalResult } from '../../contract/sampling';
-import { TRAIN_SCORE_DEFAULTS, learnedScoreRefusal } from '../../contract/training';
+import { TrainScoreRequest, learnedScoreRefusal } from '../../contract/training';
 import { gaussian2dTrainingSet } from '../../science/experiments/gaussian2d';
 import { sampleWithEachScore, relativeScoreErrors } from '../../science/experiments/learned-vs-empirical';
 import { searchNearestTwo } from '../../science/experiments/nearest';
@@ -23,8 +23,9 @@ import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
 import { loadLearnedModel, type LoadedModel } from './score-choice';
-import { saveTrainedScore, type TrainingSet } from './train-score-run';
+import { resolveTraining, saveTrainedScore, type TrainingSet } from './train-score-run';
 import { readModelRun } from '../../workspace/model-run';
+import { runLearnedVsEmpiricalImages } from './learned-vs-empirical-images';
 import { firstTwo } from '../../science/points';
 import { figureColours, scatterPanelsSvg } from './figures';
 import { writeArrays, writeTable, writeText, type RichRunContent } from './run-files';
@@ -41,7 +42,7 @@ const POINTS_LIMIT = 5000;
 async function trainingSet(workspace: string, req: LearnedVsEmpiricalRequest): Promise<TrainingSet & { synthetic: boolean }> {
   if (req.data) {
     const data = await loadTrainingData(workspace, req.data, req.subset);
-    const refusal = learnedScoreRefusal(data.ref, data.kind, data.itemShape);
+    const refusal = learnedScoreRefusal(data.ref, data.kind, data.itemShape, 'mlp');
     if (refusal) throw new Error(refusal);
     return {
       matrix: data.matrix, label: `${data.ref} (N=${data.used})`, synthetic: false,
@@ -61,13 +62,19 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
   const started = performance.now();
   const timings: Record<string, number> = {};
   ctx?.progress(0, 'loading training data');
+  if (req.data) {
+    const images = await loadTrainingData(workspace, req.data, req.subset);
+    if (images.kind === 'images') return runLearnedVsEmpiricalImages(workspace, req, images, ctx);
+  }
   const set = await trainingSet(workspace, req);
   const D = set.matrix.cols;
   let loaded: LoadedModel;
   if (req.model) {
-    loaded = await loadLearnedModel(workspace, req.model, D, set.label);
+    loaded = await loadLearnedModel(workspace, req.model, [D], set.label);
   } else {
-    const trained = trainScore(set.matrix, { ...TRAIN_SCORE_DEFAULTS, steps: req.trainSteps, T: req.T, seed: req.seed }, ctx && {
+    const defaults = TrainScoreRequest.parse({ data: 'training-set', steps: req.trainSteps, T: req.T, seed: req.seed });
+    const { options } = resolveTraining(defaults, { ref: set.label, kind: 'vectors', itemShape: [D] });
+    const trained = await trainScore(set.matrix, options, ctx && {
       ...ctx, progress: (f, m) => ctx.progress(0.6 * f, `training: ${m ?? ''}`),
     });
     const saved = await saveTrainedScore(workspace, trained, set, { data: set.details.ref, subset: set.matrix.rows, trainedFor: KIND });

@@ -75,7 +75,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
   // what the learned, smoothed and local scores need beyond the data, settled before sampling
   const inputs: ScoreInputs = {};
   if (req.score === 'learned' && req.model) {
-    inputs.learned = await loadLearnedModel(workspace, req.model, D, data.ref);
+    inputs.learned = await loadLearnedModel(workspace, req.model, data.itemShape, data.ref);
     const outside = stop && trainedRangeWarning(inputs.learned.run, stop.delta, req.T);
     if (outside) warnings.push(outside);
     timings['loadModel'] = lap();

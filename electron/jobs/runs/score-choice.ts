@@ -21,7 +21,8 @@ import { runDirectory } from '../../workspace/runs';
 import { empiricalScore } from '../../science/scores/empirical';
 import type { DataMatrix } from '../../science/data-matrix';
 import { fitGaussian, gaussianScore, isotropicGaussianScore } from '../../science/scores/gaussian';
-import { checkWeights, learnedScore, type LearnedScoreModel, type NamedArray } from '../../science/scores/learned';
+import { learnedScore } from '../../science/scores/learned';
+import { checkWeights, describeArchitecture, type NamedArray, type NetworkModel } from '../../science/networks';
 import { median } from '../../science/metrics/stats';
 import { neighbourSearch } from '../../science/neighbours';
 import { checkSmoothingOptions, smoothedEmpiricalScore } from '../../science/scores/smoothed';
@@ -56,23 +57,23 @@ function meanAndAverageVariance(m: DataMatrix): { mean: Float64Array; variance: 
 /** A train-score run with its weights, ready to build a learned score. */
 export interface LoadedModel {
   run: ModelRun;
-  model: LearnedScoreModel;
+  model: NetworkModel;
 }
 
 /**
- * Loads the network of train-score run `id` for sampling data of `dimension` (named `dataRef` in
- * errors): refuses a missing run, another kind of run, or a dimension mismatch.
+ * Loads the network of train-score run `id` for sampling items of `itemShape` (data named `dataRef`
+ * in errors): refuses a missing run, another kind of run, or items of another shape.
  */
-export async function loadLearnedModel(workspace: string, id: string, dimension: number, dataRef: string): Promise<LoadedModel> {
+export async function loadLearnedModel(workspace: string, id: string, itemShape: readonly number[], dataRef: string): Promise<LoadedModel> {
   const run = await readModelRun(workspace, id);
-  checkModelFits(run, dimension, dataRef);
+  checkModelFits(run, itemShape, dataRef);
   const file = join(runDirectory(workspace, id), WEIGHTS_FILE);
   const arrays = await readNpz(file);
   const weights: NamedArray[] = Object.entries(arrays).map(([name, a]) => {
     if (!(a.data instanceof Float32Array)) throw new Error(`${file}: "${name}" must be float32, found ${a.dtype.descr}`);
     return { name, shape: [...a.shape], values: a.data };
   });
-  const model: LearnedScoreModel = { architecture: run.architecture, weights };
+  const model: NetworkModel = { architecture: run.architecture, weights };
   checkWeights(model, file);
   return { run, model };
 }
@@ -200,10 +201,9 @@ export function buildScore(choice: ScoreChoice, data: DataMatrix, inputs: ScoreI
   if (choice === 'learned') {
     const m = inputs.learned;
     if (!m) throw new Error('learned score: no model loaded (give model: the id of a train-score run)');
-    const a = m.model.architecture;
     return {
       score: learnedScore(m.model),
-      description: `learned score -eps_theta(x, t) / s_t: MLP ${a.depth}x${a.width} of train-score run ${m.run.id}, trained on ${m.run.dataLabel} (${m.run.steps} steps, final loss ${m.run.finalLoss.toPrecision(4)})`,
+      description: `learned score -eps_theta(x, t) / s_t: ${describeArchitecture(m.model.architecture)} of train-score run ${m.run.id}, trained on ${m.run.dataLabel} (${m.run.steps} steps, final loss ${m.run.finalLoss.toPrecision(4)})`,
     };
   }
   if (choice === 'empirical') {

@@ -9,6 +9,7 @@ import {
   samplingJobKinds as samplingKinds,
 } from '../../contract/sampling';
 import { TrainScoreRequest } from '../../contract/training';
+import { MemorizationVsNRequest } from '../../contract/memorization-vs-n';
 import { runSample } from '../runs/sample-run';
 import { runGaussian2dExperiment } from '../runs/gaussian2d-run';
 import { runScoreErrorExperiment } from '../runs/score-error-run';
@@ -16,6 +17,7 @@ import { runDeltaSweepExperiment } from '../runs/delta-sweep-run';
 import { runCifar10Experiment } from '../runs/cifar10-run';
 import { runTrainScore } from '../runs/train-score-run';
 import { runLearnedVsEmpiricalExperiment } from '../runs/learned-vs-empirical-run';
+import { runMemorizationVsNExperiment } from '../runs/memorization-vs-n-run';
 import { workspaceTask as task, type TaskTable } from './types';
 
 export const samplingTasks: TaskTable<(typeof samplingKinds)[keyof typeof samplingKinds]> = {
@@ -29,4 +31,8 @@ export const samplingTasks: TaskTable<(typeof samplingKinds)[keyof typeof sampli
   }),
   [samplingKinds.trainScore]: task(TrainScoreRequest, runTrainScore),
   [samplingKinds.learnedVsEmpirical]: task(LearnedVsEmpiricalRequest, runLearnedVsEmpiricalExperiment),
+  [samplingKinds.memorizationVsN]: task(MemorizationVsNRequest, (ws, req, ctx) => {
+    if (!req.data) throw new Error('experiment memorisation-vs-n: no dataset given (the host picks the workspace\'s CIFAR-10 dataset)');
+    return runMemorizationVsNExperiment(ws, { ...req, data: req.data }, ctx);
+  }),
 };

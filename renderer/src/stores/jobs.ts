@@ -1,9 +1,13 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, shallowReactive } from 'vue';
 import { client } from '../client';
 import { jobResult, type JobEvent, type JobInfo, type JobKind, type JobResult } from '../../../electron/contract';
+import { appendFigures, type FigurePoint } from './figure-series';
 
 type Waiter = { resolve: (result: unknown) => void; reject: (e: Error) => void };
+
+/** Jobs whose figure series are kept (the oldest goes first). */
+const FIGURE_SERIES_KEPT = 16;
 
 /** Every job the host knows, kept current from its event stream. */
 export const useJobs = defineStore('jobs', () => {
@@ -12,6 +16,19 @@ export const useJobs = defineStore('jobs', () => {
   const waiters = new Map<string, Waiter[]>();
   const list = computed(() => Object.values(jobs.value).sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
   const active = computed(() => list.value.filter((j) => j.state === 'queued' || j.state === 'running'));
+  /**
+   * Every progress event's figures by job id, in order (a live chart's points). Shallow: each
+   * append replaces the job's array, so charts update without deep proxies over thousands of points.
+   */
+  const figureSeries = shallowReactive<Record<string, readonly FigurePoint[]>>({});
+
+  function recordFigures(id: string, figures: FigurePoint) {
+    if (!(id in figureSeries)) {
+      const ids = Object.keys(figureSeries);
+      for (const old of ids.slice(0, Math.max(0, ids.length - FIGURE_SERIES_KEPT + 1))) delete figureSeries[old];
+    }
+    figureSeries[id] = appendFigures(figureSeries[id] ?? [], figures);
+  }
 
   function settle(id: string, fn: (w: Waiter) => void) {
     for (const w of waiters.get(id) ?? []) fn(w);
@@ -23,10 +40,12 @@ export const useJobs = defineStore('jobs', () => {
       jobs.value[e.job.id] = e.job;
       return;
     }
+    // before the job lookup: a chart keeps every point even if the job's record arrives late
+    if (e.type === 'progress' && e.figures) recordFigures(e.id, e.figures);
     const job = jobs.value[e.id];
     if (!job) return void refresh();
     if (e.type === 'progress') {
-      Object.assign(job, { state: 'running', fraction: e.fraction, message: e.message, etaSeconds: e.etaSeconds });
+      Object.assign(job, { state: 'running', fraction: e.fraction, message: e.message, etaSeconds: e.etaSeconds, ...(e.figures ? { figures: e.figures } : {}) });
     } else if (e.type === 'done') {
       Object.assign(job, { state: 'done', fraction: 1, message: 'done', etaSeconds: null });
       results.set(e.id, e.result);
@@ -43,7 +62,11 @@ export const useJobs = defineStore('jobs', () => {
   async function refresh() {
     const r = await client.call('jobs.list');
     const next: Record<string, JobInfo> = {};
-    for (const j of r.jobs) next[j.id] = j;
+    for (const j of r.jobs) {
+      next[j.id] = j;
+      // a page opened mid-training starts its curve at the job's latest figures
+      if (j.figures && j.state === 'running' && !(j.id in figureSeries)) recordFigures(j.id, j.figures);
+    }
     jobs.value = next;
   }
 
@@ -72,5 +95,5 @@ export const useJobs = defineStore('jobs', () => {
 
   client.onEvent(apply);
   void refresh().catch(() => undefined);
-  return { jobs, list, active, result, cancel, refresh };
+  return { jobs, list, active, figureSeries, result, cancel, refresh };
 });

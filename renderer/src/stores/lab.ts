@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import { client } from '../client';
 import { useJobs } from './jobs';
+import { modelFits, modelOptionOf, type ModelOption } from './model-options';
 import type {
-  CallRequest, DatasetInfo, GridChoice, JobKind, JobResult, RunInfo, SampleRunResult, SamplerChoice, ScoreChoice,
+  CallRequest, DatasetInfo, GridChoice, JobKind, JobResult, RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreNetwork, UNetPreset,
 } from '../../../electron/contract';
 import {
   DEFAULT_DELTA, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, experiments, learnedScoreRefusal, presetRequest,
@@ -23,9 +24,10 @@ export interface PaneState {
   smoothingDraws: number;
   /** Score 'local' (images): the patch side k, odd (null or empty: the engine's default, about a third of the image side). */
   patch: number | null;
-  /** Steps of the next "Train a network" job, and that job while it runs. */
-  trainSteps: number;
+  /** Settings of the next "Train a network" job, that job while it runs, and the last one's id (its loss curve stays shown). */
+  train: TrainSettings;
   training: JobSlot;
+  lastTraining: string | null;
   sampler: SamplerChoice;
   delta: number;
   factor: number;
@@ -41,6 +43,18 @@ export interface PaneState {
   jobId: string | null;
   result: SampleRunResult | null;
   error: string | null;
+}
+
+/**
+ * The train card's settings. Numbers left empty (null, or '' from an emptied number input) take
+ * the network's default (TRAIN_SCORE_DEFAULTS); an empty subset takes the pane's "First N items".
+ */
+export interface TrainSettings {
+  /** U-Net size (images; vectors train the MLP). */
+  preset: UNetPreset;
+  steps: number | null;
+  batch: number | null;
+  subset: number | null;
 }
 
 /** A job the UI follows: its id while it runs, its error when it failed. */
@@ -62,7 +76,8 @@ interface PresetState<K extends PresetName> extends JobSlot {
 
 function pane(): PaneState {
   return {
-    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, patch: null, trainSteps: TRAIN_SCORE_DEFAULTS.steps, training: { jobId: null, error: null }, sampler: 'sde', delta: DEFAULT_DELTA, factor: 1, T: 5, steps: 100, grid: 'geometric',
+    data: '', subset: null, score: 'empirical', model: null, smoothing: null, smoothingDraws: DEFAULT_SMOOTHING_DRAWS, patch: null,
+    train: { preset: TRAIN_SCORE_DEFAULTS.preset, steps: null, batch: null, subset: null }, training: { jobId: null, error: null }, lastTraining: null, sampler: 'sde', delta: DEFAULT_DELTA, factor: 1, T: 5, steps: 100, grid: 'geometric',
     n: 200, seed: 0, sameNoise: true, autoRerun: false, jobId: null, result: null, error: null,
   };
 }
@@ -82,15 +97,11 @@ export interface DataOption {
   learnedRefusal: string | null;
 }
 
-/** A trained score network (a train-score run) as the Lab offers it. */
-export interface ModelOption {
-  id: string;
-  dimension: number;
-  data: string;
-  label: string;
-  /** The run's title (architecture included), for tooltips. */
-  title: string;
-}
+/** A typed number of a settings field (an emptied number input holds ''), or undefined. */
+const typed = (v: number | null | string): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** The network a dataset trains: a U-Net for images, the MLP for vectors (as the engine's default). */
+export const networkFor = (o: DataOption): ScoreNetwork => (o.kind === 'images' ? 'unet' : 'mlp');
 
 /** The Lab: two panes of sampling settings (A | B) and the paper's presets. */
 export const useLab = defineStore('lab', () => {
@@ -107,6 +118,7 @@ export const useLab = defineStore('lab', () => {
     deltaSweep: { jobId: null, result: null, error: null } as PresetState<'deltaSweep'>,
     cifar10: { jobId: null, result: null, error: null } as PresetState<'cifar10'>,
     learnedVsEmpirical: { jobId: null, result: null, error: null } as PresetState<'learnedVsEmpirical'>,
+    memorizationVsN: { jobId: null, result: null, error: null } as PresetState<'memorizationVsN'>,
   });
   /** Trained score networks of the workspace (train-score runs), newest first. */
   const modelRuns = ref<RunInfo[]>([]);
@@ -126,22 +138,12 @@ export const useLab = defineStore('lab', () => {
     ),
   );
 
-  const models = computed<ModelOption[]>(() => modelRuns.value.map((r) => {
-    const s = r.summary;
-    const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : NaN);
-    return {
-      id: r.id,
-      dimension: num('dimension'),
-      data: String(s['data'] ?? ''),
-      label: `${String(s['data'] ?? '?')} · ${num('steps')} steps · loss ${num('finalLoss').toPrecision(3)} · ${r.id.slice(-6)}`,
-      title: r.title,
-    };
-  }));
+  const models = computed<ModelOption[]>(() => modelRuns.value.flatMap((r) => modelOptionOf(r) ?? []));
 
-  /** Networks that can sample a pane's data (same dimension). */
+  /** Networks that can sample a pane's data: U-Nets of its image shape, MLPs of its dimension. */
   function modelsFor(ref: string): ModelOption[] {
     const o = optionOf(ref);
-    return o && !o.learnedRefusal ? models.value.filter((m) => m.dimension === o.dimension) : [];
+    return o && !o.learnedRefusal ? models.value.filter((m) => modelFits(m, o)) : [];
   }
 
   async function refreshModels(): Promise<void> {
@@ -216,12 +218,30 @@ export const useLab = defineStore('lab', () => {
     }
   }
 
+  /** The scores.train request of a pane's train card: the network its data take, and only the numbers typed. */
+  function trainRequestOf(p: PaneState, o: DataOption): CallRequest<'scores.train'> {
+    const network = networkFor(o);
+    const steps = typed(p.train.steps);
+    const batch = typed(p.train.batch);
+    const subset = typed(p.train.subset) ?? typed(p.subset);
+    return {
+      data: p.data, model: network, ...(network === 'unet' ? { preset: p.train.preset } : {}),
+      ...(steps !== undefined ? { steps } : {}), ...(batch !== undefined ? { batch } : {}), ...(subset !== undefined ? { subset } : {}),
+      T: p.T, seed: p.seed,
+    };
+  }
+
   /** Trains a network on the pane's data (scores.train), then selects it. */
   async function trainModel(name: PaneName): Promise<void> {
     const p = panes[name];
-    if (p.training.jobId) return;
-    const result = await follow(p.training, () =>
-      client.call('scores.train', { data: p.data, steps: p.trainSteps, T: p.T, seed: p.seed, ...(p.subset ? { subset: p.subset } : {}) }));
+    const o = optionOf(p.data);
+    if (p.training.jobId || !o) return;
+    p.lastTraining = null; // the previous curve goes as the new training starts
+    const result = await follow(p.training, async () => {
+      const started = await client.call('scores.train', trainRequestOf(p, o));
+      p.lastTraining = started.id;
+      return started;
+    });
     if (!result) return;
     await refreshModels();
     p.model = result.run;
@@ -241,8 +261,8 @@ export const useLab = defineStore('lab', () => {
   }
 
   function copyAToB(): void {
-    const { jobId: _j, result: _r, error: _e, training: _t, ...settings } = panes.A;
-    Object.assign(panes.B, settings);
+    const { jobId: _j, result: _r, error: _e, training: _t, lastTraining: _l, train, ...settings } = panes.A;
+    Object.assign(panes.B, settings, { train: { ...train } });
   }
 
   async function runPreset(name: PresetName): Promise<void> {
@@ -254,7 +274,7 @@ export const useLab = defineStore('lab', () => {
     });
     if (!result) return;
     state.result = result;
-    if (name === 'learnedVsEmpirical') void refreshModels();
+    if (name === 'learnedVsEmpirical' || name === 'memorizationVsN') void refreshModels();
   }
 
   return {

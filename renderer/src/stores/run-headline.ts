@@ -64,9 +64,24 @@ export function headlineOf(kind: string, summary: Record<string, unknown>): Head
         { label: 'steps', value: num(summary['steps'], 6) },
         { label: 'seconds', value: num(summary['seconds']) },
         { label: 'parameters', value: num(summary['parameters'], 7) },
+        ...(typeof summary['itemsPerSecond'] === 'number' ? [{ label: 'items per second', value: num(summary['itemsPerSecond']) }] : []),
       ];
     case 'experiment:learned-vs-empirical':
       return comparisonHeadline(summary, [['learned', 'learned'], ['empirical', 's_N']]);
+    case 'experiment:memorisation-vs-n': {
+      // the U-Net at the smallest and largest N (copies, then not), and s_N at the largest (copies still)
+      const byN = Object.entries(rec(summary['memorizedFractionByN'])).sort((x, y) => Number(x[0]) - Number(y[0]));
+      const first = byN[0];
+      const last = byN.at(-1);
+      const empirical = rec(summary['empiricalMemorizedFractionByN']);
+      return first && last
+        ? [
+            { label: `memorised at N = ${first[0]} (U-Net)`, value: pct(first[1]) },
+            ...(last !== first ? [{ label: `memorised at N = ${last[0]} (U-Net)`, value: pct(last[1]) }] : []),
+            { label: `memorised at N = ${last[0]} (s_N)`, value: pct(empirical[last[0]]) },
+          ]
+        : [];
+    }
     case 'audit':
       return [
         { label: 'memorised', value: pct(summary['memorizedFraction']) },
