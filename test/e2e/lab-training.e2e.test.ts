@@ -50,7 +50,7 @@ describe('training a U-Net in the Lab (Chromium against `scorescope serve`)', ()
     const presets = await page.getByTestId('a-train-preset').locator('option').allTextContents();
     expect(presets).toEqual(['tiny · 0.25 M parameters', 'small · 1.0 M parameters', 'medium · 5.9 M parameters', 'large · 9.3 M parameters']);
     expect(await page.getByTestId('a-train-steps').getAttribute('placeholder')).toBe('2000');
-    expect(await page.getByTestId('a-train-note').textContent()).toMatch(/DDPM-style U-Net.*EMA of the weights.*tiny ~18 images\/s, small ~7 images\/s/s);
+    expect(await page.getByTestId('a-train-note').textContent()).toMatch(/DDPM-style U-Net.*EMA of the weights.*tiny ~28 images\/s, small ~10 images\/s/s);
     expect(await page.getByTestId('a-model').locator('option').first().textContent()).toBe('no U-Net trained on 8×8×3 images yet');
     expect(await page.getByTestId('a-run').isDisabled()).toBe(true);
   });
