@@ -111,6 +111,21 @@ export function toImageBytes(data: NpyData, count: number, layout: ArrayLayout, 
   return out;
 }
 
+/**
+ * Refuses a non-finite value in float32 vectors (NaN, ±Infinity, or a float64 beyond float32's
+ * range): the same policy as images, whose range scan refuses them. `firstItem` numbers the chunk's
+ * first item in the file.
+ */
+export function checkFiniteVectors(values: Float32Array, file: string, firstItem: number, itemSize: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (x - x !== 0) {
+      const item = firstItem + Math.floor(i / Math.max(1, itemSize));
+      throw new DataError(file, `item ${item}, value ${i % Math.max(1, itemSize)} is ${x} as float32 (data must be finite)`);
+    }
+  }
+}
+
 /** Any numeric chunk → float32 (vectors). */
 export function toFloat32(data: NpyData): Float32Array {
   if (data instanceof Float32Array) return data;

@@ -31,7 +31,7 @@ import { decodeImage, imageKindOf, imageSize, type DecodeOptions } from './image
 import { isNpyMagic, readNpyBytes, streamNpyFile, type NpyStream } from './npy';
 import { ZipFile, isZipMagic } from './zip';
 import { npzMembers, streamNpzMember, type NpzMember } from './npz';
-import { interpretShape, minMax, pixelRangeOf, toFloat32, toImageBytes, toLabels, type ArrayLayoutName } from './array-layout';
+import { checkFiniteVectors, interpretShape, minMax, pixelRangeOf, toFloat32, toImageBytes, toLabels, type ArrayLayoutName } from './array-layout';
 
 export type DatasetFormat = 'cifar10-binary' | 'cifar10-python' | 'npy' | 'npz' | 'images';
 export type DatasetKind = 'images' | 'vectors';
@@ -437,6 +437,7 @@ async function readArrays(
     for await (const c of stream.chunks) {
       opts.checkCancelled?.();
       const data = pixel ? toImageBytes(c.data, c.count, layout, pixel.scale) : toFloat32(c.data);
+      if (!pixel) checkFiniteVectors(data as Float32Array, s.name, c.start, layout.itemShape.reduce((a, b) => a * b, 1));
       await onBatch({
         split: s.split,
         key: `${s.split}#${String(c.start).padStart(12, '0')}`,

@@ -9,30 +9,49 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../contract';
 
 const SESSION = /^[a-zA-Z0-9-]{8,64}$/;
-const MAX_BYTES = 4 * 1024 ** 3;
+/** Largest upload (bytes), counted as the body arrives: a chunked body has no Content-Length to check. */
+export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
+
+/** Passes bytes through, failing once more than `limit` have passed. */
+function byteLimit(limit: number, what: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new ApiError('bad-request', `upload ${what} too large: more than ${limit} bytes (the limit of the browser host)`));
+      else done(null, chunk);
+    },
+  });
+}
 
 export function uploadsDirectory(workspace: string): string {
   return join(workspace, 'uploads');
 }
 
-export async function receiveUpload(req: IncomingMessage, workspace: string, segments: string[]): Promise<{ session: string; directory: string; file: string }> {
+export async function receiveUpload(
+  req: IncomingMessage | Readable & { headers?: IncomingMessage['headers'] },
+  workspace: string,
+  segments: string[],
+  maxBytes = MAX_UPLOAD_BYTES,
+): Promise<{ session: string; directory: string; file: string }> {
   const [session, ...path] = segments;
   if (!session || !SESSION.test(session)) throw new ApiError('bad-request', 'upload session id must be 8-64 letters, digits or dashes');
   if (path.length === 0 || path.some((p) => p === '' || p === '.' || p === '..' || /[\\/\0]/.test(p))) {
     throw new ApiError('bad-request', 'upload path must be a relative path without . or .. parts');
   }
-  const length = Number(req.headers['content-length'] ?? 0);
-  if (length > MAX_BYTES) throw new ApiError('bad-request', `upload too large (${length} bytes; at most ${MAX_BYTES})`);
+  const length = Number(req.headers?.['content-length'] ?? 0);
+  if (length > maxBytes) throw new ApiError('bad-request', `upload ${path.join('/')} too large (${length} bytes; at most ${maxBytes})`);
   const directory = join(uploadsDirectory(workspace), session);
   const file = join(directory, ...path);
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.part-${randomBytes(4).toString('hex')}`;
   try {
-    await pipeline(req, createWriteStream(tmp));
+    await pipeline(req, byteLimit(maxBytes, path.join('/')), createWriteStream(tmp));
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

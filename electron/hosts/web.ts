@@ -66,6 +66,17 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     if (bindHost !== '127.0.0.1' && bindHost !== 'localhost' && bindHost !== '::1') return true;
     return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h);
   };
+  /** A browser's WebSocket names the page that opened it: only this host's own pages may (tools send no Origin). */
+  const originAllowed = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try {
+      const u = new URL(origin);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.host.toLowerCase() === (req.headers.host ?? '').toLowerCase();
+    } catch {
+      return false;
+    }
+  };
   const authorised = (req: IncomingMessage, url: URL) =>
     sameToken(url.searchParams.get('token') ?? undefined, token) ||
     sameToken(req.headers['x-scorescope-token'] as string | undefined, token) ||
@@ -105,9 +116,21 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  // contract calls are small JSON (files travel over HTTP uploads): a frame above this is refused
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
+  // a malformed HTTP request ends its own connection with a 400, never the server
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    else socket.destroy();
+  });
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/ws' && hostAllowed(req) && authorised(req, url) && !originAllowed(req)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     if (url.pathname !== '/ws' || !hostAllowed(req) || !authorised(req, url)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
       socket.destroy();
@@ -136,11 +159,17 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   };
 }
 
+/** Largest WebSocket frame a client may send (bytes). */
+export const WS_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
 function attach(ws: WebSocket, service: Service) {
   const off = service.onEvent((event) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
   });
   ws.on('close', off);
+  // a protocol error (reserved opcode, unmasked or oversized frame, invalid UTF-8) closes this
+  // connection only (ws has already sent the close code); without a listener it would end the host
+  ws.on('error', () => ws.terminate());
   ws.on('message', (data) => {
     let msg: WireRequest;
     try {
@@ -149,9 +178,13 @@ function attach(ws: WebSocket, service: Service) {
       ws.send(JSON.stringify({ id: null, ok: false, error: wireError(new ApiError('bad-request', (e as Error).message)) }));
       return;
     }
+    // the client may be gone by the time the answer is ready
+    const reply = (body: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
+    };
     service.callUnknown(msg.call, msg.request).then(
-      (response) => ws.send(JSON.stringify({ id: msg.id, ok: true, response })),
-      (e: unknown) => ws.send(JSON.stringify({ id: msg.id, ok: false, error: wireError(e) })),
+      (response) => reply({ id: msg.id, ok: true, response }),
+      (e: unknown) => reply({ id: msg.id, ok: false, error: wireError(e) }),
     );
   });
 }
@@ -162,7 +195,13 @@ function send(res: ServerResponse, status: number, text: string) {
 }
 
 function serveStatic(res: ServerResponse, root: string, pathname: string) {
-  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return send(res, 400, 'bad request: the path is not valid percent-encoding');
+  }
+  const rel = normalize(decoded).replace(/^([/\\])+/, '');
   let file = join(root, rel);
   if (!file.startsWith(root + sep) && file !== root) return send(res, 403, 'forbidden');
   if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');

@@ -61,11 +61,12 @@ describe('service (shared by every host)', () => {
       });
     });
     expect((await service.call('jobs.cancel', { id: b.id })).state).toBe('cancelled');
-    const t0 = performance.now();
     await service.call('jobs.cancel', { id: a.id });
     const { info } = await service.jobs.wait(a.id);
     expect(info.state).toBe('cancelled');
-    expect(performance.now() - t0).toBeLessThan(5000); // generous: one step is milliseconds
+    // stopped between steps, not at the end: 100 000 steps take minutes, and it had barely begun
+    // (how fast is for a benchmark, not a timed assertion)
+    expect(info.fraction).toBeLessThan(0.5);
     const list = await service.call('jobs.list');
     expect(list.jobs.find((j) => j.id === b.id)?.state).toBe('cancelled');
   });

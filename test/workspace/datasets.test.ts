@@ -266,6 +266,10 @@ describe('workspace datasets: failures leave the workspace unchanged', () => {
     await writeFile(join(bad, 'lie.npy'), lie);
     await writeFile(join(bad, 'dtype.npy'), Buffer.concat([encodeNpyHeader('<c16', [2]), Buffer.alloc(32)]));
     const notBatch = pickleCifarBatch(cifarRecords(3, 1), 'py2', { labelsKey: 'coarse_labels' });
+    // float vectors with NaN, and float64 beyond float32's range (Infinity once stored as float32)
+    const nanVectors = new Float32Array([1, 2, 3, NaN, 5, 6]);
+    await writeFile(join(bad, 'nan.npy'), Buffer.concat([encodeNpyHeader('<f4', [3, 2]), Buffer.from(nanVectors.buffer)]));
+    await writeFile(join(bad, 'huge.npy'), Buffer.concat([encodeNpyHeader('<f8', [2, 2]), Buffer.from(new Float64Array([0, 1, 1e300, 2]).buffer)]));
     const mixedA = (await pngImage(4, 4, 1)).png;
     const mixedB = (await pngImage(5, 4, 2)).png;
     const sources = [
@@ -280,6 +284,8 @@ describe('workspace datasets: failures leave the workspace unchanged', () => {
       await mk('empty', {}),
       await mk('mixed', { 'a.png': mixedA, 'b.png': mixedB, 'c.png': mixedA }),
       await mk('nodata', { 'readme.txt': Buffer.from('hello') }),
+      join(bad, 'nan.npy'),
+      join(bad, 'huge.npy'),
     ];
     const problems: string[] = [];
     for (const src of sources) {
@@ -288,7 +294,8 @@ describe('workspace datasets: failures leave the workspace unchanged', () => {
       problems.push((err as DataError).problem);
       expect(await wsEntries(ws)).toEqual(before);
     }
-    const patterns = [/wrong length/, /label 10 is out of range/, /corrupt gzip/, /not a CIFAR-10 python batch/, /escape the target folder/, /claims shape \(1000, 2\)/, /unsupported dtype/, /no such file/, /empty folder/, /different sizes: 4x4 \(2\), 5x4 \(1\)/, /no dataset found/];
+    const patterns = [/wrong length/, /label 10 is out of range/, /corrupt gzip/, /not a CIFAR-10 python batch/, /escape the target folder/, /claims shape \(1000, 2\)/, /unsupported dtype/, /no such file/, /empty folder/, /different sizes: 4x4 \(2\), 5x4 \(1\)/, /no dataset found/,
+      /item 1, value 1 is NaN as float32 \(data must be finite\)/, /item 1, value 0 is Infinity as float32/];
     patterns.forEach((p, i) => expect(problems[i]).toMatch(p));
   });
 
