@@ -1,11 +1,18 @@
-/** Follow a job from a terminal: a progress line on stderr, Ctrl-C cancels. */
+/**
+ * Follow a job from a terminal: a progress line on stderr; Ctrl-C, SIGTERM and SIGHUP (what
+ * `timeout`, systemd and docker send, and a closed terminal) cancel it, so it cleans up as it
+ * does when cancelled from the app. A job that says how to continue it (`--resume <id>`) has that
+ * repeated when it is cancelled or fails.
+ */
 import type { Service } from './service';
 
 export async function waitForJob(service: Service, id: string, write: (s: string) => void): Promise<unknown> {
   const tty = process.stderr.isTTY;
   let last = 0;
+  let resumeHint: string | null = null;
   const off = service.onEvent((e) => {
     if (e.type !== 'progress' || e.id !== id) return;
+    if (e.message.includes('--resume ')) resumeHint = e.message;
     const now = Date.now();
     if (!tty && now - last < 2000) return;
     last = now;
@@ -17,15 +24,17 @@ export async function waitForJob(service: Service, id: string, write: (s: string
     write('\ncancelling…\n');
     service.jobs.cancel(id);
   };
-  process.on('SIGINT', onSigint);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSigint);
   try {
     const { info, result } = await service.jobs.wait(id);
     if (tty) write('\r\x1b[2K');
-    if (info.state === 'failed') throw new Error(info.error ?? 'the job failed');
-    if (info.state === 'cancelled') throw new Error('cancelled');
+    const hint = resumeHint ? ` (${resumeHint})` : '';
+    if (info.state === 'failed') throw new Error(`${info.error ?? 'the job failed'}${hint}`);
+    if (info.state === 'cancelled') throw new Error(`cancelled${hint}`);
     return result;
   } finally {
     off();
-    process.off('SIGINT', onSigint);
+    for (const s of signals) process.off(s, onSigint);
   }
 }

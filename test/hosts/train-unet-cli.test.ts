@@ -107,6 +107,26 @@ describe('scorescope train-score --model unet', () => {
     expect(existsSync(join(checkpoints, id))).toBe(false);
   }, 180_000);
 
+  it('cancels a training on SIGTERM like Ctrl-C: exit 1 with "cancelled", no run, its checkpoint kept for --resume', async () => {
+    const child = spawn(process.execPath, [CLI, 'train-score', '--data', 'tiny', ...NET, '--steps', '5000', '--checkpoint-every', '5', '--workspace', ws], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => void (stderr += String(d)));
+    const before = existsSync(join(ws, 'checkpoints')) ? readdirSync(join(ws, 'checkpoints')) : [];
+    let id = '';
+    for (let i = 0; i < 600 && !id; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = existsSync(join(ws, 'checkpoints')) ? readdirSync(join(ws, 'checkpoints')) : [];
+      id = now.find((d) => !before.includes(d) && readdirSync(join(ws, 'checkpoints', d)).some((f) => f.startsWith('checkpoint-'))) ?? '';
+    }
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(id).not.toBe('');
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/cancelled/);
+    expect(existsSync(join(ws, 'runs', id))).toBe(false);
+    expect(readdirSync(join(ws, 'checkpoints', id)).some((f) => /^checkpoint-\d+\.json$/.test(f))).toBe(true);
+  }, 120_000);
+
   it('reproduce memorisation-vs-n: a network per N from the same noise, audited beside s_N, with its figures and table', async () => {
     const r = await json('reproduce', 'memorisation-vs-n', '--data', 'tiny', '--ns', '4,12', '--preset', 'tiny', '--train-steps', '6', '--batch', '4', '--n', '6', '--steps', '18');
     expect(r.kind).toBe('experiment:memorisation-vs-n');
