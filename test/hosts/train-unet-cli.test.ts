@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importDataset, synthDataset } from '../../electron/workspace/datasets';
@@ -72,6 +72,19 @@ describe('scorescope train-score --model unet', () => {
     expect((r.summary['memorizedFraction'] as { empirical: number }).empirical).toBe(1);
     const samples = await readNpz(join(r.dir, 'samples.npz'));
     expect(samples['learned']!.shape).toEqual([6, 8, 8, 3]);
+  });
+
+  it('checks --out before any work: a file, a path through a file, or /proc is refused and no run is written', async () => {
+    const runs = () => (existsSync(join(ws, 'runs')) ? readdirSync(join(ws, 'runs')).sort() : []);
+    const before = runs();
+    const file = join(ws, 'a-file.txt');
+    writeFileSync(file, 'x');
+    const args = ['train-score', '--data', 'g2', '--steps', '1'];
+    expect(await refusal(...args, '--out', file)).toMatch(/--out .*a-file\.txt: .* is a file, not a folder/);
+    expect(await refusal(...args, '--out', join(file, 'sub'))).toMatch(/--out .*: cannot write a folder there \(a part of the path is a file\)/);
+    expect(await refusal(...args, '--out', '/proc/self/runs')).toMatch(/inside a kernel pseudo-filesystem/);
+    expect(await refusal('audit', '--samples', file, '--train', 'tiny', '--out', file)).toMatch(/is a file, not a folder/);
+    expect(runs()).toEqual(before);
   });
 
   it('refuses a U-Net on vectors, an MLP on images, a resume without checkpoints, and a model of another shape', async () => {

@@ -7,6 +7,7 @@
 import { auditHeadline, type AuditDetail, type AuditSummary } from '../../contract';
 import { callOptions, checkedRequest, optionsHelp } from '../cli-options';
 import { runJob } from './run-job';
+import { checkOutDirectory } from '../out-directory';
 import type { Command } from './types';
 
 const USAGE = 'audit --samples PATH --train <dataset[:split]> [--test <dataset:split>] [options] [--out DIR [--top N]] [--json]';
@@ -97,6 +98,7 @@ export const auditCommands: Record<string, Command> = {
       const request = checkedRequest('audit.start', auditOptions(), ctx.flags);
       const out = ctx.flags.string('out');
       const top = ctx.flags.number('top');
+      if (out) await checkOutDirectory(out);
       const summary = await runJob(ctx, 'audit.start', request);
       const service = ctx.service();
       const detail = await service.call('audit.show', { id: summary.run });

@@ -10,6 +10,7 @@ import { experimentById, experimentKeys, experiments, samplerChoices, type CallN
 import { callOptions, checkedRequest, optionsHelp, type CliOption } from '../cli-options';
 import { readRun, type RunManifest } from '../../workspace/runs';
 import { runJob } from './run-job';
+import { checkOutDirectory } from '../out-directory';
 import type { Command, CommandContext } from './types';
 
 interface RunResult {
@@ -38,6 +39,8 @@ function describeRun(run: RunManifest, dir: string, out: string | null): string 
 /** Runs a job call, copies the run with --out, prints the summary. */
 async function runAndReport(ctx: CommandContext, call: CallName, request: Record<string, unknown>): Promise<number> {
   const outFlag = ctx.flags.string('out');
+  // before any work: a bad --out must not cost a run
+  if (outFlag) await checkOutDirectory(outFlag);
   const result = (await runJob(ctx, call, request)) as RunResult;
   const run = await readRun(ctx.workspace, result.run);
   let out: string | null = null;
