@@ -25,8 +25,13 @@ export const UNET_PRESETS = {
 export const UNetPreset = z.enum(['tiny', 'small', 'medium', 'large']).describe('U-Net size: tiny 0.25 M, small 1.0 M, medium 5.9 M, large 9.3 M parameters (32x32x3)');
 export type UNetPreset = z.infer<typeof UNetPreset>;
 
+/** The network a dataset trains when the request names none: a U-Net for images, the MLP for vectors. */
+export function defaultNetwork(kind: 'images' | 'vectors'): ScoreNetwork {
+  return kind === 'images' ? 'unet' : 'mlp';
+}
+
 /** Why a dataset cannot be used with a network kind here; null when it can. */
-export function learnedScoreRefusal(ref: string, kind: 'images' | 'vectors', itemShape: readonly number[], network: ScoreNetwork = kind === 'images' ? 'unet' : 'mlp'): string | null {
+export function learnedScoreRefusal(ref: string, kind: 'images' | 'vectors', itemShape: readonly number[], network: ScoreNetwork = defaultNetwork(kind)): string | null {
   const D = itemShape.reduce((a, b) => a * b, 1);
   if (network === 'unet' && (kind !== 'images' || itemShape.length !== 3)) return `the U-Net takes images; dataset ${ref} holds ${itemShape.join('x')} vectors (use --model mlp)`;
   if (network === 'mlp' && D > LEARNED_MAX_DIMENSION) {

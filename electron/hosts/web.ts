@@ -126,13 +126,9 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/ws' && hostAllowed(req) && authorised(req, url) && !originAllowed(req)) {
-      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
-      socket.destroy();
-      return;
-    }
-    if (url.pathname !== '/ws' || !hostAllowed(req) || !authorised(req, url)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+    const refusal = url.pathname !== '/ws' || !hostAllowed(req) || !authorised(req, url) ? '401 Unauthorized' : !originAllowed(req) ? '403 Forbidden' : null;
+    if (refusal) {
+      socket.write(`HTTP/1.1 ${refusal}\r\n\r\n`);
       socket.destroy();
       return;
     }

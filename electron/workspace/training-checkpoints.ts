@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { readNpz, writeNpz, type NpzInput } from '../../native-data';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic';
-import { WorkspaceError } from './errors';
+import { NotInWorkspace } from './errors';
 import { isRunId } from './runs';
 
 /** A parameter tensor as stored (the engine's NamedArray). */
@@ -50,9 +50,9 @@ export function checkpointDirectory(workspace: string, id: string): string {
 }
 
 /** No checkpoint to resume (hosts answer 'not-found'). */
-export class CheckpointNotFound extends WorkspaceError {
+export class CheckpointNotFound extends NotInWorkspace {
   constructor(message: string) {
-    super('not-found', message);
+    super(message);
     this.name = 'CheckpointNotFound';
   }
 }

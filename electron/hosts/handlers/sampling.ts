@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ApiError, MEMORIZATION_VS_N_DEFAULTS, TRAIN_SCORE_DEFAULTS, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
+  ApiError, MEMORIZATION_VS_N_DEFAULTS, TRAIN_SCORE_DEFAULTS, defaultNetwork, RunNeighbours, RunPoints, learnedScoreRefusal, samplingJobKinds as samplingKinds,
   type RunDetail, type ScoreNetwork, type samplingCalls,
 } from '../../contract';
 import { listDatasets, parseDatasetRef, showDataset, splitOf, type DatasetManifest } from '../../workspace/datasets';
@@ -112,10 +112,9 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
   },
 
   'experiments.memorizationVsN': async (req, ctx) => {
-    const largest = req.Ns ? Math.max(...req.Ns) : req.quick ? Math.max(...MEMORIZATION_VS_N_DEFAULTS.quick.Ns) : Math.max(...MEMORIZATION_VS_N_DEFAULTS.full.Ns);
+    const Ns = req.Ns ?? MEMORIZATION_VS_N_DEFAULTS[req.quick ? 'quick' : 'full'].Ns;
     // with a class the labels decide how many there are (the job checks); without, the split must hold the largest N
-    const data = await imageDataOrCifar(ctx.workspace, req.data, req.class === undefined ? largest : undefined, 'memorisation-vs-n');
-    const Ns = req.Ns ?? (req.quick ? MEMORIZATION_VS_N_DEFAULTS.quick.Ns : MEMORIZATION_VS_N_DEFAULTS.full.Ns);
+    const data = await imageDataOrCifar(ctx.workspace, req.data, req.class === undefined ? Math.max(...Ns) : undefined, 'memorisation-vs-n');
     return ctx.startJob(samplingKinds.memorizationVsN, `Memorisation vs N · ${data}${req.class !== undefined ? ` class ${req.class}` : ''} · N = ${Ns.join(', ')}${req.quick ? ' · quick' : ''}`,
       { ...req, data, workspace: ctx.workspace });
   },
@@ -130,7 +129,7 @@ export const samplingHandlers: HandlerTable<typeof samplingCalls> = {
     // a class cut is counted when the labels are read (the job); here the whole split bounds the subset
     const { manifest, split, count } = await checkData(ctx.workspace, req.data!, req.class === undefined ? req.subset : undefined);
     checkLearnable(manifest, split, req.model);
-    const network = req.model ?? (manifest.kind === 'images' ? 'unet' : 'mlp');
+    const network = req.model ?? defaultNetwork(manifest.kind);
     try {
       checkArchitecture(requestedArchitecture(req, network, manifest.splits[split]!.shape));
     } catch (e) {

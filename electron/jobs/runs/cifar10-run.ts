@@ -9,7 +9,7 @@ import { stageContext, type JobContext } from '../../science/job-context';
 import type { Cifar10ExperimentRequest, Cifar10ExperimentResult } from '../../contract/sampling';
 import { cifarEmpirical } from '../../science/experiments/cifar-empirical';
 import { defaultThreshold } from '../../science/metrics/memorization';
-import { reportNearest } from './reported-distances';
+import { gatherItems, reportNearest } from './reported-distances';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
 import { loadTrainingData } from './training-data';
@@ -44,8 +44,7 @@ export async function runCifar10Experiment(workspace: string, req: Cifar10Experi
     distanceUnits: unit.label,
   };
   const figures = ['figure-nearest.png', 'figure-ratios.svg'];
-  const nearest = new Uint8Array(req.n * D);
-  for (let i = 0; i < req.n; i++) nearest.set(data.pixels.subarray(r.nearestIndex[i]! * D, (r.nearestIndex[i]! + 1) * D), i * D);
+  const nearest = gatherItems(data.pixels, r.nearestIndex, req.n, D);
   ctx?.progress(0.97, 'writing the run');
   const manifest = await saveRun(workspace, experiments.cifar10.runKind, async (dir): Promise<RichRunContent> => {
     await writeArrays(dir, 'samples.npz', { arr_0: { data: r.samplesUint8, shape: [req.n, ...itemShape] } });

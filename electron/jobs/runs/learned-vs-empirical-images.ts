@@ -15,8 +15,6 @@ import type { JobContext } from '../../science/job-context';
 import { minus1To1ToBytes } from '../../science/data-scaling';
 import { ou } from '../../science/forward-process';
 import { createNoise, noiseStreams } from '../../science/noise';
-import { searchNearestTwo } from '../../science/experiments/nearest';
-import { distanceRatio, summarizeMemorization } from '../../science/metrics/memorization';
 import { empiricalScore } from '../../science/scores/empirical';
 import { learnedScore } from '../../science/scores/learned';
 import { trainScore } from '../../science/training/train-score';
@@ -25,7 +23,7 @@ import { saveRun, runDirectory } from '../../workspace/runs';
 import { drawSamples } from './draw-samples';
 import { runEnvironment } from './environment';
 import { figureColours, lineFigureSvg } from './figures';
-import { reportNearest } from './reported-distances';
+import { auditNearest, gatherItems } from './reported-distances';
 import { writeArrays, writeStackedImagesPng, writeTable, writeText, type RichRunContent } from './run-files';
 import { loadLearnedModel, type LoadedModel } from './score-choice';
 import type { TrainingData } from './training-data';
@@ -95,22 +93,16 @@ export async function runLearnedVsEmpiricalImages(workspace: string, req: Learne
   }
   timings['scoreError'] = (performance.now() - t1) / 1000;
   const t2 = performance.now();
-  const audit = async (values: Float32Array, a: number, b: number) => {
-    const nn = await searchNearestTwo(data.matrix, values, req.n, ctx, a, b);
-    const reported = reportNearest(nn, data.scaling);
-    const ci = summarizeMemorization(Float64Array.from(nn.first, (d1, i) => distanceRatio(d1, nn.second[i]!)), undefined, { seed: req.seed });
-    return { nn, reported, ci: ci.memorizedCI };
-  };
-  const a = await audit(learnedSamples.values, 0.9, 0.94);
-  const b = await audit(empiricalSamples.values, 0.94, 0.97);
+  const a = await auditNearest(data, learnedSamples.values, req.n, req.seed, ctx, 0.9, 0.94);
+  const b = await auditNearest(data, empiricalSamples.values, req.n, req.seed, ctx, 0.94, 0.97);
   timings['neighbours'] = (performance.now() - t2) / 1000;
-  const memo = { learned: a.reported.summary, empirical: b.reported.summary };
-  const unit = a.reported.unit.label;
+  const memo = { learned: a.summary, empirical: b.summary };
+  const unit = a.unit.label;
   const summary = {
     data: label,
     model: loaded.run.id,
     memorizedFraction: { learned: memo.learned.memorizedFraction, empirical: memo.empirical.memorizedFraction },
-    memorizedCI: { learned: a.ci, empirical: b.ci },
+    memorizedCI: { learned: a.memorizedCI, empirical: b.memorizedCI },
     medianNearestDistance: { learned: memo.learned.medianNearestDistance, empirical: memo.empirical.medianNearestDistance },
     distanceUnits: unit,
     relativeErrorAgainstEmpirical: Object.fromEntries(errors.map((e) => [`t=${e.t}`, e.relativeError])),
@@ -118,11 +110,7 @@ export async function runLearnedVsEmpiricalImages(workspace: string, req: Learne
   const environment = await runEnvironment();
   const D = data.matrix.cols;
   const shown = Math.min(GALLERY, req.n);
-  const nearestOf = (nn: { index: Int32Array }) => {
-    const out = new Uint8Array(shown * D);
-    for (let i = 0; i < shown; i++) out.set(data.pixels!.subarray(nn.index[i]! * D, (nn.index[i]! + 1) * D), i * D);
-    return out;
-  };
+  const nearestOf = (nn: { index: Int32Array }) => gatherItems(data.pixels!, nn.index, shown, D);
   const figures = ['figure-samples.png', 'figure-score-error.svg'];
   const control = `${req.sampler}, ${req.steps} steps (${req.grid}), δ = ${req.delta}, T = ${req.T}, n = ${req.n}, seed ${req.seed}`;
   ctx?.progress(0.97, 'writing the run');
@@ -139,7 +127,7 @@ export async function runLearnedVsEmpiricalImages(workspace: string, req: Learne
       series: [{ name: 'network vs s_N', points: errors.map((e) => [e.t, e.relativeError]), colour: figureColours.samples, style: 'line' }],
     }));
     await writeTable(dir, 'table', ['score', 'memorizedFraction', 'memorizedLo', 'memorizedHi', 'medianNearestDistance', 'meanNearestDistance', 'distinctNearest'],
-      ([['learned', a.ci], ['empirical', b.ci]] as const).map(([k, ci]) => [k, memo[k].memorizedFraction, ci[0], ci[1], memo[k].medianNearestDistance, memo[k].meanNearestDistance, memo[k].distinctNearest]));
+      ([['learned', a.memorizedCI], ['empirical', b.memorizedCI]] as const).map(([k, ci]) => [k, memo[k].memorizedFraction, ci[0], ci[1], memo[k].medianNearestDistance, memo[k].meanNearestDistance, memo[k].distinctNearest]));
     await writeTable(dir, 'table-score-error', ['t', 'relativeErrorAgainstEmpirical'], errors.map((e) => [e.t, e.relativeError]));
     await writeArrays(dir, 'samples.npz', {
       learned: { data: minus1To1ToBytes(learnedSamples.values), shape: [req.n, ...data.itemShape] },
@@ -168,6 +156,6 @@ export async function runLearnedVsEmpiricalImages(workspace: string, req: Learne
   return {
     run: manifest.id, dir: runDirectory(workspace, manifest.id), model: loaded.run.id, summary, train: [],
     learned: numbers('learned'), empirical: numbers('empirical'), scoreError: null, errorAgainstEmpirical: errors,
-    memorizedCI: { learned: a.ci, empirical: b.ci }, figures,
+    memorizedCI: { learned: a.memorizedCI, empirical: b.memorizedCI }, figures,
   };
 }

@@ -21,7 +21,7 @@ import { learnedScore } from '../../science/scores/learned';
 import { trainScore } from '../../science/training/train-score';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { runEnvironment } from './environment';
-import { loadTrainingData } from './training-data';
+import { loadTrainingData, type TrainingData } from './training-data';
 import { loadLearnedModel, type LoadedModel } from './score-choice';
 import { resolveTraining, saveTrainedScore, type TrainingSet } from './train-score-run';
 import { readModelRun } from '../../workspace/model-run';
@@ -39,9 +39,9 @@ const ERROR_TIMES = [0.01, 0.1, 0.5, 1];
 /** Points per set in the result and the figure. */
 const POINTS_LIMIT = 5000;
 
-async function trainingSet(workspace: string, req: LearnedVsEmpiricalRequest): Promise<TrainingSet & { synthetic: boolean }> {
-  if (req.data) {
-    const data = await loadTrainingData(workspace, req.data, req.subset);
+/** The vector data a request names (loaded by the caller), or the paper's 2-D set. */
+function trainingSet(req: LearnedVsEmpiricalRequest, data: TrainingData | null): TrainingSet & { synthetic: boolean } {
+  if (data) {
     const refusal = learnedScoreRefusal(data.ref, data.kind, data.itemShape, 'mlp');
     if (refusal) throw new Error(refusal);
     return {
@@ -62,11 +62,9 @@ export async function runLearnedVsEmpiricalExperiment(workspace: string, req: Le
   const started = performance.now();
   const timings: Record<string, number> = {};
   ctx?.progress(0, 'loading training data');
-  if (req.data) {
-    const images = await loadTrainingData(workspace, req.data, req.subset);
-    if (images.kind === 'images') return runLearnedVsEmpiricalImages(workspace, req, images, ctx);
-  }
-  const set = await trainingSet(workspace, req);
+  const data = req.data ? await loadTrainingData(workspace, req.data, req.subset) : null;
+  if (data?.kind === 'images') return runLearnedVsEmpiricalImages(workspace, req, data, ctx);
+  const set = trainingSet(req, data);
   const D = set.matrix.cols;
   let loaded: LoadedModel;
   if (req.model) {

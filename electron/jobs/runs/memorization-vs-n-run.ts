@@ -14,8 +14,6 @@ import { TrainScoreRequest } from '../../contract/training';
 import { stageContext, type JobContext } from '../../science/job-context';
 import { bytesToMinus1To1, minus1To1ToBytes } from '../../science/data-scaling';
 import { averagePoolImages } from '../../science/image-pooling';
-import { searchNearestTwo } from '../../science/experiments/nearest';
-import { distanceRatio, summarizeMemorization } from '../../science/metrics/memorization';
 import { describeArchitecture, parameterCount } from '../../science/networks';
 import { trainScore } from '../../science/training/train-score';
 import { readModelRun } from '../../workspace/model-run';
@@ -23,7 +21,7 @@ import { saveRun, runDirectory } from '../../workspace/runs';
 import { drawSamples } from './draw-samples';
 import { runEnvironment } from './environment';
 import { figureColours, lineFigureSvg } from './figures';
-import { reportNearest } from './reported-distances';
+import { auditNearest, gatherItems } from './reported-distances';
 import { writeStackedImagesPng, writeTable, writeText, type RichRunContent } from './run-files';
 import { loadTrainingData, type TrainingData } from './training-data';
 import { resolveTraining, saveTrainedScore } from './train-score-run';
@@ -93,25 +91,19 @@ export async function runMemorizationVsNExperiment(workspace: string, req: Memor
     });
     const learned = drawSamples(sampleRequest('learned'), data, ctx, at(0.85), at(0.92), { learned: { run: await readModelRun(workspace, saved.run), model: trained.model } });
     const empirical = drawSamples(sampleRequest('empirical'), data, ctx, at(0.92), at(0.96));
-    const audit = async (values: Float32Array, from: number, to: number) => {
-      const nn = await searchNearestTwo(data.matrix, values, n, ctx, from, to);
-      const reported = reportNearest(nn, data.scaling);
-      unitLabel = reported.unit.label;
-      const ratios = Float64Array.from(nn.first, (d1, i) => distanceRatio(d1, nn.second[i]!));
-      const ci = summarizeMemorization(ratios, undefined, { seed: req.seed });
-      return { nn, numbers: { ...reported.summary, memorizedCI: ci.memorizedCI } };
-    };
-    const a = await audit(learned.values, at(0.96), at(0.98));
-    const b = await audit(empirical.values, at(0.98), at(1));
-    rows.push({ N, model: saved.run, finalLoss: trained.finalLoss, trainSeconds: trained.seconds, learned: a.numbers, empirical: b.numbers });
+    const a = await auditNearest(data, learned.values, n, req.seed, ctx, at(0.96), at(0.98));
+    const b = await auditNearest(data, empirical.values, n, req.seed, ctx, at(0.98), at(1));
+    unitLabel = a.unit.label;
+    rows.push({
+      N, model: saved.run, finalLoss: trained.finalLoss, trainSeconds: trained.seconds,
+      learned: { ...a.summary, memorizedCI: a.memorizedCI }, empirical: { ...b.summary, memorizedCI: b.memorizedCI },
+    });
     const shown = Math.min(GALLERY, n);
     const bytes = minus1To1ToBytes(learned.values.subarray(0, shown * D));
-    const nearest = new Uint8Array(shown * D);
-    for (let i = 0; i < shown; i++) nearest.set(data.pixels!.subarray(a.nn.index[i]! * D, (a.nn.index[i]! + 1) * D), i * D);
     gallery.samples.push(bytes);
-    gallery.nearest.push(nearest);
+    gallery.nearest.push(gatherItems(data.pixels!, a.nn.index, shown, D));
     gallery.empirical.push(minus1To1ToBytes(empirical.values.subarray(0, shown * D)));
-    ctx?.progress(at(1), `N = ${N}: U-Net memorised ${(100 * a.numbers.memorizedFraction).toFixed(0)}%, s_N ${(100 * b.numbers.memorizedFraction).toFixed(0)}%`);
+    ctx?.progress(at(1), `N = ${N}: U-Net memorised ${(100 * a.summary.memorizedFraction).toFixed(0)}%, s_N ${(100 * b.summary.memorizedFraction).toFixed(0)}%`);
   }
   const seconds = (performance.now() - started) / 1000;
   const environment = await runEnvironment();

@@ -19,7 +19,7 @@ import { pixelNoise255 } from '../../contract/early-stopping';
 import { runKinds } from '../../contract/run-kinds';
 import { minus1To1ToBytes, bytesToMinus1To1 } from '../../science/data-scaling';
 import { searchNearestTwo } from '../../science/experiments/nearest';
-import { reportNearest } from './reported-distances';
+import { gatherItems, reportNearest } from './reported-distances';
 import { saveRun, runDirectory } from '../../workspace/runs';
 import { loadTrainingData, type TrainingData } from './training-data';
 import { earlyStopOf, type EarlyStop } from '../../contract/early-stopping';
@@ -137,9 +137,7 @@ export async function runSample(workspace: string, req: SampleRequest, ctx?: Job
     });
     await writeJson(dir, 'neighbours.json', { units, k: 2, index: Array.from(nn.index), d1: Array.from(nn.first), d2: Array.from(nn.second) });
     if (bytes && data.pixels) {
-      const itemBytes = D;
-      const nearest = new Uint8Array(req.n * itemBytes);
-      for (let i = 0; i < req.n; i++) nearest.set(data.pixels.subarray(nn.index[i]! * itemBytes, (nn.index[i]! + 1) * itemBytes), i * itemBytes);
+      const nearest = gatherItems(data.pixels, nn.index, req.n, D);
       await writeArrays(dir, 'nearest.npz', { arr_0: { data: nearest, shape: [req.n, ...itemShape] }, index: { data: Int32Array.from(nn.index), shape: [req.n] } });
       if (itemShape.length === 3) await writeStackedImagesPng(dir, 'figure-nearest.png', [bytes, nearest], Math.min(req.n, FIGURE_PAIRS), itemShape, 16, 3);
     }

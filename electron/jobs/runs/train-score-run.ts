@@ -12,7 +12,7 @@
  */
 import { stageContext, type JobContext } from '../../science/job-context';
 import {
-  TRAIN_SCORE_DEFAULTS, UNET_PRESETS, learnedScoreRefusal,
+  TRAIN_SCORE_DEFAULTS, UNET_PRESETS, defaultNetwork, learnedScoreRefusal,
   type ScoreNetwork, type TrainScoreRequest, type TrainScoreResult, type TrainScoreSummary,
 } from '../../contract/training';
 import type { DataMatrix } from '../../science/data-matrix';
@@ -81,7 +81,7 @@ export function requestedArchitecture(req: TrainScoreRequest, network: ScoreNetw
 
 /** Every choice of a new training: the network's defaults fill what the request leaves open. */
 export function resolveTraining(req: TrainScoreRequest, data: { ref: string; kind: 'images' | 'vectors'; itemShape: readonly number[] }): ResolvedTraining {
-  const network: ScoreNetwork = req.model ?? (data.kind === 'images' ? 'unet' : 'mlp');
+  const network: ScoreNetwork = req.model ?? defaultNetwork(data.kind);
   const refusal = learnedScoreRefusal(data.ref, data.kind, data.itemShape, network);
   if (refusal) throw new Error(refusal);
   const d = TRAIN_SCORE_DEFAULTS[network];

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkMlpArchitecture, mlpForward, mlpLayout, type MlpArchitecture } from './mlp';
-import { checkParameters, countParameters, type NamedArray, type ParameterSpec } from './parameters';
+import { checkParameters, countParameters, readArrays, toVariables, type NamedArray, type ParameterSpec } from './parameters';
 import { checkUNetArchitecture, unetForward, unetLayout, type UNetArchitecture } from './unet';
 import { noisePrediction, type Preconditioning } from './preconditioning';
 
@@ -80,13 +80,7 @@ export function noisePredictor(model: NetworkModel, trainable = false): NoisePre
   const D = networkDimension(a);
   const byName = new Map(model.weights.map((w) => [w.name, w]));
   const index = new Map(layout.map((p, i) => [p.name, i]));
-  const variables = layout.map((p) => {
-    // the variable holds its own copy: release the uploaded tensor
-    const initial = tf.tensor(byName.get(p.name)!.values, p.shape, 'float32');
-    const variable = tf.variable(initial, trainable);
-    initial.dispose();
-    return variable;
-  });
+  const variables = toVariables(layout.map((p) => byName.get(p.name)!), trainable);
   const forward = (weights: readonly tf.Tensor[], x: tf.Tensor2D, features: tf.Tensor2D): tf.Tensor2D => {
     if (x.rank !== 2 || x.shape[1] !== D) throw new Error(`score network: expected x of shape [B, ${D}], got [${x.shape.join(', ')}]`);
     const p = (name: string) => weights[index.get(name)!]!;
@@ -97,9 +91,7 @@ export function noisePredictor(model: NetworkModel, trainable = false): NoisePre
     variables,
     predict: (x, features) => forward(variables, x, features),
     predictWith: forward,
-    read() {
-      return layout.map((p, i) => ({ name: p.name, shape: [...p.shape], values: Float32Array.from(variables[i]!.dataSync() as Float32Array) }));
-    },
+    read: () => readArrays(layout, variables),
     dispose() {
       tf.dispose(variables);
     },

@@ -3,6 +3,7 @@
  * declares, seeded initial values, and the checks a loaded file must pass.
  * Weights travel as named Float32Arrays (weights.npz of a train-score run: one array per tensor).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { NoiseSource } from '../noise';
 
 /** One weight tensor as plain numbers (row-major). */
@@ -60,4 +61,19 @@ export function checkParameters(layout: readonly ParameterSpec[], weights: reado
     const extra = [...byName.keys()].filter((n) => !layout.some((p) => p.name === n));
     throw new Error(`${where}: ${byName.size} weights, expected ${layout.length}${extra.length ? ` (unexpected: ${extra.slice(0, 5).join(', ')})` : ''}`);
   }
+}
+
+/** Arrays as tfjs variables, in order (the uploaded tensors are released: each variable keeps its own). */
+export function toVariables(arrays: readonly NamedArray[], trainable = false): tf.Variable[] {
+  return arrays.map((a) => {
+    const initial = tf.tensor(a.values, a.shape, 'float32');
+    const variable = tf.variable(initial, trainable);
+    initial.dispose();
+    return variable;
+  });
+}
+
+/** Tensors back as named arrays (reads the device); `names` gives each one's name, in order. */
+export function readArrays(names: readonly { name: string }[], tensors: readonly tf.Tensor[]): NamedArray[] {
+  return tensors.map((t, i) => ({ name: names[i]!.name, shape: [...t.shape], values: Float32Array.from(t.dataSync() as Float32Array) }));
 }

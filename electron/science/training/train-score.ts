@@ -30,7 +30,7 @@ import {
   checkArchitecture, describeArchitecture, networkDimension, networkLayout, noisePredictor, preconditioningOf,
   type NamedArray, type NetworkArchitecture, type NetworkModel,
 } from '../networks';
-import { initialParameters } from '../networks/parameters';
+import { initialParameters, readArrays, toVariables } from '../networks/parameters';
 import { trainingCoefficients } from '../networks/preconditioning';
 import { timeFeatureCount, writeTimeFeatures } from '../networks/time-features';
 
@@ -185,17 +185,6 @@ function drawBatch(data: DataMatrix, o: TrainScoreOptions, step: number, input: 
   }
 }
 
-function toVariables(arrays: readonly NamedArray[]): tf.Variable[] {
-  return arrays.map((a) => {
-    const initial = tf.tensor(a.values, a.shape, 'float32');
-    const variable = tf.variable(initial, false);
-    initial.dispose();
-    return variable;
-  });
-}
-const readArrays = (names: readonly NamedArray[], tensors: readonly tf.Tensor[]): NamedArray[] =>
-  tensors.map((t, i) => ({ name: names[i]!.name, shape: [...t.shape], values: Float32Array.from(t.dataSync() as Float32Array) }));
-
 /**
  * Trains eps_theta on the rows of `data` (model space). Cancellation is checked before every step;
  * leaves no tensors behind, also when cancelled or failing.
@@ -226,10 +215,12 @@ export async function trainScore(data: DataMatrix, o: TrainScoreOptions, ctx?: J
   const gradientNorms = resume ? Float32Array.from(resume.gradientNorms) : new Float32Array(o.steps);
   const smoothed = new Float32Array(o.steps);
   let lossEma = 0;
-  for (let k = 0; k < start; k++) {
+  /** The bias-corrected EMA of the loss after step k (replayed over a checkpoint's curve on resume). */
+  const smooth = (k: number): number => {
     lossEma = LOSS_EMA * lossEma + (1 - LOSS_EMA) * losses[k]!;
-    smoothed[k] = lossEma / (1 - LOSS_EMA ** (k + 1));
-  }
+    return (smoothed[k] = lossEma / (1 - LOSS_EMA ** (k + 1)));
+  };
+  for (let k = 0; k < start; k++) smooth(k);
   const B = o.batch;
   const F = timeFeatureCount(a.frequencies);
   const x = new Float32Array(B * D);
@@ -282,8 +273,7 @@ export async function trainScore(data: DataMatrix, o: TrainScoreOptions, ctx?: J
       if (!Number.isFinite(loss)) throw new Error(`trainScore: the loss became ${loss} at step ${step + 1}; lower the learning rate (lr = ${o.lr})`);
       losses[step] = loss!;
       gradientNorms[step] = norm!;
-      lossEma = LOSS_EMA * lossEma + (1 - LOSS_EMA) * loss!;
-      smoothed[step] = lossEma / (1 - LOSS_EMA ** (step + 1));
+      smooth(step);
       const elapsed = (performance.now() - started) / 1000;
       const itemsPerSecond = ((step + 1 - start) * B) / Math.max(elapsed, 1e-9);
       hooks.onStep?.({ step: step + 1, loss: loss!, smoothedLoss: smoothed[step]!, itemsPerSecond });

@@ -7,7 +7,7 @@ import type {
   CallRequest, DatasetInfo, GridChoice, JobKind, JobResult, RunInfo, SampleRunResult, SamplerChoice, ScoreChoice, ScoreNetwork, UNetPreset,
 } from '../../../electron/contract';
 import {
-  DEFAULT_DELTA, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, experiments, learnedScoreRefusal, presetRequest,
+  DEFAULT_DELTA, defaultNetwork, DEFAULT_SMOOTHING_DRAWS, TRAIN_SCORE_DEFAULTS, defaultPresetOptions, experiments, learnedScoreRefusal, presetRequest,
   type ExperimentKey,
 } from '../../../electron/contract';
 
@@ -101,7 +101,7 @@ export interface DataOption {
 const typed = (v: number | null | string): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** The network a dataset trains: a U-Net for images, the MLP for vectors (as the engine's default). */
-export const networkFor = (o: DataOption): ScoreNetwork => (o.kind === 'images' ? 'unet' : 'mlp');
+export const networkFor = (o: DataOption): ScoreNetwork => defaultNetwork(o.kind);
 
 /** The Lab: two panes of sampling settings (A | B) and the paper's presets. */
 export const useLab = defineStore('lab', () => {
