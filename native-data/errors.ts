@@ -2,6 +2,8 @@
  * The one error type of native-data: a file (or archive entry, or URL) and what is wrong with it,
  * phrased so a person can act on it ("expected ..., found ...").
  */
+import { limitAdvice, type ReadLimitName } from '../electron/contract/read-limits';
+
 export class DataError extends Error {
   constructor(
     readonly file: string,
@@ -31,4 +33,17 @@ export function asDataError(file: string, e: unknown): Error {
   if (e instanceof Error && e.name === 'AbortError') return e;
   if (e instanceof Error && e.name === 'JobCancelled') return e;
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/** A refusal because a budget of contract/read-limits.ts would be exceeded; says which and how to raise it. */
+export class LimitExceeded extends DataError {
+  constructor(
+    file: string,
+    what: string,
+    readonly limit: ReadLimitName,
+    readonly value: number,
+  ) {
+    super(file, `${what}: ${limitAdvice(limit, value)}`);
+    this.name = 'LimitExceeded';
+  }
 }

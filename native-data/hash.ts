@@ -24,14 +24,14 @@ export async function sha256File(file: string, onBytes?: (n: number) => void, si
 export async function sourceByteSize(source: string): Promise<number> {
   const s = await orDataError(source, () => stat(source));
   if (!s.isDirectory()) return s.size;
-  return (await walkFolder(source)).reduce((a, f) => a + f.size, 0);
+  return (await walkFolder(source)).files.reduce((a, f) => a + f.size, 0);
 }
 
 export async function sha256Source(source: string, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<string> {
   const s = await orDataError(source, () => stat(source));
   if (!s.isDirectory()) return sha256File(source, onBytes, signal);
   const listing = createHash('sha256');
-  for (const f of await walkFolder(source)) {
+  for (const f of (await walkFolder(source)).files) {
     listing.update(`${f.path}\0${f.size}\0${await sha256File(f.disk, onBytes, signal)}\n`);
   }
   return listing.digest('hex');

@@ -31,12 +31,14 @@ export interface DecodeOptions {
   readonly resize?: number;
   /** cover (default): scale and centre-crop; fill: stretch; contain: letterbox on black. */
   readonly fit?: ResizeFit;
+  /** sharp refuses inputs with more pixels than this (from the header, before decoding). */
+  readonly maxPixels?: number;
 }
 
 /** Decodes an encoded image (bytes) to RGB. `name` is used in errors. */
 export async function decodeImage(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
   try {
-    let img = sharp(bytes, { failOn: 'error' });
+    let img = sharp(bytes, { failOn: 'error', ...(opts.maxPixels !== undefined ? { limitInputPixels: opts.maxPixels } : {}) });
     if (opts.resize !== undefined) {
       img = img.resize(opts.resize, opts.resize, { fit: opts.fit ?? 'cover', kernel: 'lanczos3', background: { r: 0, g: 0, b: 0 } });
     }
@@ -55,7 +57,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, opts: DecodeO
 /** Width and height from the header only (cheap: used to list sizes). */
 export async function imageSize(bytes: Uint8Array, name: string): Promise<{ width: number; height: number }> {
   try {
-    const m = await sharp(bytes).metadata();
+    const m = await sharp(bytes, { limitInputPixels: false }).metadata(); // the caller judges the size, naming its own limit
     if (!m.width || !m.height) throw new Error('no size in header');
     return { width: m.width, height: m.height };
   } catch (e) {

@@ -27,4 +27,7 @@ export {
   type SyntheticSpec, type GaussianSpec, type MixtureSpec, type GaussianComponent, type SyntheticSplit,
 } from './synthetic';
 export { downloadFile, downloadCifar10, CIFAR10_DOWNLOADS, type DownloadOptions, type DownloadResult } from './download';
+export { readLimits, type ReadLimits } from './limits';
+export { LimitExceeded } from './errors';
+export { TEMP_PREFIX, TRASH_PREFIX, tempPrefix, tempName, trashName, partName, debrisOwner, processAlive } from './temp-names';
 export { sha256File, sha256Source, sourceByteSize } from './hash';

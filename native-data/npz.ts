@@ -1,6 +1,7 @@
 /**
  * NumPy .npz: a zip of .npy members (stored by np.savez, deflated by np.savez_compressed).
  */
+import { checkWholeRead, readLimits } from './limits';
 import { DataError } from './errors';
 import { ZipFile, ZipWriter, type ZipEntry } from './zip';
 import { encodeNpy, readNpyBytes, streamNpy, type NpyArray, type NpyData, type NpyHeader, type NpyStream } from './npy';
@@ -36,7 +37,11 @@ export async function readNpz(file: string): Promise<Record<string, NpyArray>> {
     const out: Record<string, NpyArray> = {};
     const members = npzMembers(zip);
     if (members.length === 0) throw new DataError(file, 'the .npz archive holds no .npy arrays');
-    for (const m of members) out[m.key] = readNpyBytes(await zip.bytes(m.entry), `${file}:${m.key}`);
+    const limits = readLimits();
+    for (const m of members) {
+      checkWholeRead(`${file}:${m.key}`, m.entry.size, limits);
+      out[m.key] = readNpyBytes(await zip.bytes(m.entry), `${file}:${m.key}`);
+    }
     return out;
   } finally {
     await zip.close();

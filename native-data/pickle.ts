@@ -86,6 +86,16 @@ const OPNAMES: Record<string, string> = {
 
 /** Unpickles `bytes` (one pickle, up to STOP). `file` names the source in errors. */
 export function unpickle(bytes: Uint8Array, file: string): PyValue {
+  try {
+    return unpickleUnchecked(bytes, file);
+  } catch (e) {
+    // a hostile pickle must not surface as a bare RangeError / SyntaxError (BigInt) without the file
+    if (e instanceof DataError) throw e;
+    throw new DataError(file, `not a readable pickle (${(e as Error).message})`);
+  }
+}
+
+function unpickleUnchecked(bytes: Uint8Array, file: string): PyValue {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: StackItem[] = [];
   const marks: number[] = [];
@@ -277,9 +287,9 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
       case ']': stack.push([]); break;
       case 'l': stack.push(popMark()); break;
       case 'a': { const v = pop(); asList(top(), 'APPEND').push(v); break; }
-      case 'e': { const items = popMark(); asList(top(), 'APPENDS').push(...items); break; }
+      case 'e': { const items = popMark(); const l = asList(top(), 'APPENDS'); for (const v of items) l.push(v); break; } // no spread: millions of items would overflow the call stack
       case '\x8f': stack.push([]); break; // EMPTY_SET, read as a list
-      case '\x90': { const items = popMark(); asList(top(), 'ADDITEMS').push(...items); break; }
+      case '\x90': { const items = popMark(); const l = asList(top(), 'ADDITEMS'); for (const v of items) l.push(v); break; }
       case '\x91': stack.push(popMark()); break; // FROZENSET
       case '}': stack.push(new PyDict()); break;
       case 'd': {

@@ -4,13 +4,14 @@
  * order) or a single file. The container is recognised from content, not the extension.
  */
 import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, relative, isAbsolute } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError, asDataError, orDataError } from './errors';
 import { naturalCompare } from './natural-sort';
 import { readTar } from './tar';
 import { ZipFile, isZipMagic } from './zip';
+import { checkRatio, checkUncompressed, readLimits, type ReadLimits } from './limits';
 
 export type Container = 'file' | 'folder' | 'tar' | 'tar.gz' | 'zip';
 
@@ -36,6 +37,8 @@ export interface SourceTree {
   entries(signal?: AbortSignal): AsyncGenerator<SourceEntry>;
   /** Releases file handles (zip). */
   close(): Promise<void>;
+  /** What the walk left out and why (links pointing outside a folder). */
+  readonly notes: string[];
 }
 
 export function isGzipMagic(head: Uint8Array): boolean {
@@ -92,34 +95,73 @@ function fileEntry(path: string, disk: string, size: number): SourceEntry {
   };
 }
 
-/** Regular files under `dir` (hidden ones skipped), relative POSIX paths in natural order. */
-export async function walkFolder(dir: string): Promise<{ path: string; disk: string; size: number }[]> {
-  const out: { path: string; disk: string; size: number }[] = [];
+/** Bytes of a file name that are not valid UTF-8 (it would not round-trip through a JS string). */
+function invalidUtf8(name: Buffer): boolean {
+  return !Buffer.from(name.toString('utf8'), 'utf8').equals(name);
+}
+
+export interface FolderWalk {
+  readonly files: { path: string; disk: string; size: number }[];
+  /** Symbolic links that point outside the folder: left out, since the folder is what the user gave. */
+  readonly outsideLinks: string[];
+}
+
+/**
+ * Regular files under `dir` (hidden ones skipped), relative POSIX paths in natural order. A name
+ * that is not valid UTF-8 is refused (naming the folder and the name) rather than silently
+ * dropped; symbolic links are followed only when they resolve inside `dir`.
+ */
+export async function walkFolder(dir: string): Promise<FolderWalk> {
+  const files: { path: string; disk: string; size: number }[] = [];
+  const outsideLinks: string[] = [];
+  const rootReal = await orDataError(dir, () => realpath(dir));
+  const inside = (p: string) => {
+    const r = relative(rootReal, p);
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  };
   const visit = async (rel: string): Promise<void> => {
     const here = rel ? join(dir, rel) : dir;
-    const items = await orDataError(here, () => readdir(here, { withFileTypes: true }));
+    const items = await orDataError(here, () => readdir(here, { withFileTypes: true, encoding: 'buffer' }));
     for (const d of items) {
-      if (d.name.startsWith('.')) continue;
-      const r = rel ? `${rel}/${d.name}` : d.name;
+      const raw = d.name as unknown as Buffer;
+      const name = raw.toString('utf8');
+      if (name.startsWith('.')) continue;
+      if (invalidUtf8(raw)) {
+        throw new DataError(here, `the file name "${raw.toString('latin1')}" (bytes ${raw.toString('hex')}) is not valid UTF-8; rename it (or move it out) and import again`);
+      }
+      const r = rel ? `${rel}/${name}` : name;
       const disk = join(dir, r);
-      if (d.isDirectory()) await visit(r);
-      else if (d.isFile() || d.isSymbolicLink()) {
-        const s = await stat(disk).catch(() => null); // dangling links are skipped
-        if (s?.isFile()) out.push({ path: r, disk, size: s.size });
+      if (d.isSymbolicLink()) {
+        const target = await realpath(disk).catch(() => null); // dangling links are skipped
+        if (target === null) continue;
+        if (!inside(target)) {
+          outsideLinks.push(r);
+          continue;
+        }
+        const s = await stat(disk).catch(() => null);
+        if (s?.isFile()) files.push({ path: r, disk, size: s.size });
+        // links to folders inside are not walked: the folder itself is walked already
+      } else if (d.isDirectory()) await visit(r);
+      else if (d.isFile()) {
+        const s = await stat(disk).catch(() => null);
+        if (s?.isFile()) files.push({ path: r, disk, size: s.size });
       }
     }
   };
   await visit('');
-  out.sort((a, b) => naturalCompare(a.path, b.path));
-  return out;
+  files.sort((a, b) => naturalCompare(a.path, b.path));
+  return { files, outsideLinks };
 }
 
 /** Opens a source path as a SourceTree, recognising the container from its bytes. */
-export async function openSourceTree(source: string): Promise<SourceTree> {
+export async function openSourceTree(source: string, limits: ReadLimits = readLimits()): Promise<SourceTree> {
   const st = await orDataError(source, () => stat(source));
   if (st.isDirectory()) {
-    const files = await walkFolder(source);
-    if (files.length === 0) throw new DataError(source, 'empty folder: no files found');
+    const { files, outsideLinks } = await walkFolder(source);
+    if (files.length === 0) throw new DataError(source, outsideLinks.length ? `no files found (${outsideLinks.length} symbolic link(s) point outside the folder and were left out)` : 'empty folder: no files found');
+    const notes = outsideLinks.length
+      ? [`left out ${outsideLinks.length} symbolic link(s) pointing outside the folder (e.g. ${outsideLinks.slice(0, 3).join(', ')})`]
+      : [];
     const total = files.reduce((a, f) => a + f.size, 0);
     let done = 0;
     return {
@@ -134,12 +176,13 @@ export async function openSourceTree(source: string): Promise<SourceTree> {
         }
       },
       close: async () => {},
+      notes,
     };
   }
   if (st.size === 0) throw new DataError(source, 'the file is empty');
   const head = await readHead(source, 512);
   if (isZipMagic(head)) {
-    const zip = await ZipFile.open(source);
+    const zip = await ZipFile.open(source, limits);
     const entries = zip.entries.filter((e) => !e.isDir && !basename(e.path).startsWith('.') && !e.path.startsWith('__MACOSX/'));
     entries.sort((a, b) => naturalCompare(a.path, b.path));
     let done = 0;
@@ -160,6 +203,7 @@ export async function openSourceTree(source: string): Promise<SourceTree> {
         }
       },
       close: () => zip.close(),
+      notes: [],
     };
   }
   const gz = isGzipMagic(head);
@@ -177,6 +221,7 @@ export async function openSourceTree(source: string): Promise<SourceTree> {
         yield fileEntry(basename(source), source, st.size);
       },
       close: async () => {},
+      notes: [],
     };
   }
   let raw: ReturnType<typeof createReadStream> | null = null;
@@ -192,7 +237,8 @@ export async function openSourceTree(source: string): Promise<SourceTree> {
         const g = createGunzip({ chunkSize: 1 << 20 });
         raw.on('error', (e) => g.destroy(e));
         raw.pipe(g);
-        stream = guardGunzip(g as AsyncIterable<Uint8Array>, source);
+        const rawStream = raw;
+        stream = guardGunzip(g as AsyncIterable<Uint8Array>, source, () => rawStream.bytesRead, limits);
       }
       try {
         for await (const e of readTar(stream, source)) {
@@ -204,13 +250,23 @@ export async function openSourceTree(source: string): Promise<SourceTree> {
       }
     },
     close: async () => {},
+    notes: [],
   };
 }
 
-/** Turns zlib failures into "corrupt gzip" DataErrors naming the file. */
-async function* guardGunzip(src: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
+/**
+ * Turns zlib failures into "corrupt gzip" DataErrors naming the file, and stops inflating (before
+ * the bytes reach anyone) once the total or the ratio to the compressed bytes read passes its limit.
+ */
+async function* guardGunzip(src: AsyncIterable<Uint8Array>, file: string, compressedRead: () => number, limits: ReadLimits): AsyncGenerator<Uint8Array> {
+  let inflated = 0;
   try {
-    yield* src;
+    for await (const c of src) {
+      inflated += c.length;
+      checkUncompressed(file, inflated, limits);
+      checkRatio(file, 'the gzip stream', inflated, compressedRead(), limits);
+      yield c;
+    }
   } catch (e) {
     const err = asDataError(file, e);
     if (err instanceof DataError || err.name === 'AbortError') throw err;

@@ -30,6 +30,8 @@ import { isPickleMagic } from './pickle';
 import { decodeImage, imageKindOf, imageSize, type DecodeOptions } from './images';
 import { isNpyMagic, readNpyBytes, streamNpyFile, type NpyStream } from './npy';
 import { ZipFile, isZipMagic } from './zip';
+import { checkWholeRead, readLimits, type ReadLimits } from './limits';
+import { LimitExceeded } from './errors';
 import { npzMembers, streamNpzMember, type NpzMember } from './npz';
 import { checkFiniteVectors, interpretShape, minMax, pixelRangeOf, toFloat32, toImageBytes, toLabels, type ArrayLayoutName } from './array-layout';
 
@@ -85,6 +87,8 @@ export interface ReadOptions extends DecodeOptions {
   /** Throws to cancel (JobContext.throwIfCancelled); called between chunks. */
   readonly checkCancelled?: () => void;
   readonly onProgress?: (fraction: number, message: string) => void;
+  /** Budgets (contract/read-limits.ts); default: the environment's settings, else the defaults. */
+  readonly limits?: ReadLimits;
 }
 
 export type BatchSink = (batch: ItemBatch) => Promise<void>;
@@ -102,10 +106,33 @@ export function nameFromPath(path: string): string {
 }
 
 /** Reads `source`, handing item batches to `onBatch`; returns what was read. */
-export async function readSource(source: string, opts: ReadOptions, onBatch: BatchSink): Promise<SourceInfo> {
+export async function readSource(source: string, given: ReadOptions, onBatch: BatchSink): Promise<SourceInfo> {
+  try {
+    return await readAnySource(source, given, onBatch);
+  } catch (e) {
+    throw asReaderError(source, e);
+  }
+}
+
+/**
+ * The last line of defence: a reader failure that is not already a DataError (a RangeError from a
+ * hostile length, say) still names the source, so no bare runtime message reaches a user.
+ * Cancellation and the consumer's own errors pass through unchanged.
+ */
+function asReaderError(source: string, e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof DataError) return e;
+  if (e.name === 'AbortError' || e.name === 'JobCancelled' || !(e instanceof RangeError || e instanceof TypeError || e instanceof SyntaxError)) return e;
+  return new DataError(source, `unreadable data (${e.message})`);
+}
+
+async function readAnySource(source: string, given: ReadOptions, onBatch: BatchSink): Promise<SourceInfo> {
+  const opts = { ...given, limits: given.limits ?? readLimits() };
+  if (opts.resize !== undefined && opts.resize * opts.resize > opts.limits.maxImagePixels) {
+    throw new LimitExceeded(source, `a resize to ${opts.resize} x ${opts.resize}`, 'maxImagePixels', opts.limits.maxImagePixels);
+  }
   const head = await readHead(source);
   if (head && isZipMagic(head)) {
-    const zip = await ZipFile.open(source);
+    const zip = await ZipFile.open(source, opts.limits);
     try {
       const members = npzMembers(zip);
       const files = zip.entries.filter((e) => !e.isDir);
@@ -115,7 +142,7 @@ export async function readSource(source: string, opts: ReadOptions, onBatch: Bat
     }
   }
   if (head && isNpyMagic(head)) return readNpy(source, opts, onBatch);
-  const tree = await openSourceTree(source);
+  const tree = await openSourceTree(source, opts.limits);
   try {
     return await readTree(tree, opts, onBatch);
   } finally {
@@ -157,16 +184,19 @@ interface PendingImage {
   readonly split: string;
   readonly className: string | null;
   readonly result: Promise<{ width: number; height: number; data: Uint8Array }>;
+  /** Bytes counted in flight for this image until it settles (encoded + decoded size). */
+  readonly reserved: number;
 }
 
-async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink): Promise<SourceInfo> {
+async function readTree(tree: SourceTree, opts: ReadOptions & { limits: ReadLimits }, onBatch: BatchSink): Promise<SourceInfo> {
   const root = tree.root;
   const entryName = (e: SourceEntry) =>
     tree.container === 'file' ? root : tree.container === 'folder' ? join(root, e.path) : `${root}:${e.path}`;
   let format: DatasetFormat | null = null;
   let metaClasses: string[] | null = null;
   const skipped: string[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...tree.notes];
+  const limits = opts.limits;
   const setFormat = (f: DatasetFormat, e: SourceEntry) => {
     if (format !== null && format !== f) {
       throw new DataError(root, `mixes ${format} data with ${f} data ("${e.path}"); import them separately`);
@@ -183,24 +213,33 @@ async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink)
   let unclassed = 0;
   let classed = 0;
   const window: PendingImage[] = [];
-  let batch: { split: string; className: string | null; keys: string[]; parts: Uint8Array[]; shape: number[] } | null = null;
+  let batch: { split: string; className: string | null; keys: string[]; parts: Uint8Array[]; shape: number[]; bytes: number } | null = null;
+  // Decoded bytes held at once: the batch being assembled plus the decodes in the window (reserved
+  // from each image's header before it is decoded). A batch is handed on at a quarter of the budget.
+  let inFlight = 0;
 
   const flush = async () => {
     if (!batch || batch.keys.length === 0) return;
     const b = batch;
     batch = null;
     const data = opts.dryRun ? EMPTY : concat(b.parts);
+    b.parts.length = 0;
     await onBatch({ split: b.split, key: b.keys[0] as string, itemKeys: b.keys, count: b.keys.length, itemShape: b.shape, data, labels: null, className: b.className });
+    inFlight -= b.bytes;
   };
   const settle = async (p: PendingImage) => {
     const img = await p.result;
+    inFlight -= p.reserved - img.data.length; // the reservation becomes the decoded bytes, now held by the batch
     const key = `${img.width}x${img.height}`;
     const s = sizes.get(key);
     if (s) s.count++;
     else sizes.set(key, { width: img.width, height: img.height, count: 1 });
     refSize ??= key;
     if (key !== refSize && !opts.dryRun) mixed = true;
-    if (mixed) return;
+    if (mixed) {
+      inFlight -= img.data.length;
+      return;
+    }
     if (p.className === null) unclassed++;
     else {
       classed++;
@@ -210,9 +249,11 @@ async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink)
     if (batch && (batch.split !== p.split || batch.className !== p.className || batch.keys.length >= IMAGE_BATCH || batch.shape.join() !== shape.join())) {
       await flush();
     }
-    batch ??= { split: p.split, className: p.className, keys: [], parts: [], shape };
+    batch ??= { split: p.split, className: p.className, keys: [], parts: [], shape, bytes: 0 };
     batch.keys.push(p.path);
     batch.parts.push(img.data);
+    batch.bytes += img.data.length;
+    if (batch.bytes >= limits.maxDecoded / 4) await flush();
   };
 
   for await (const entry of tree.entries(opts.signal)) {
@@ -221,19 +262,20 @@ async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink)
     const base = basename(entry.path);
     const split = cifarSplitOf(entry.path);
     if (base === 'batches.meta.txt') {
+      checkWholeRead(name, entry.size, limits);
       metaClasses = parseCifarMetaText(Buffer.from(await entry.bytes()).toString('utf8'), name);
       continue;
     }
     const reader = new ChunkReader(entry.chunks());
     const peek = await reader.read(Math.min(16, entry.size));
     if (base === 'batches.meta' && isPickleMagic(peek)) {
-      metaClasses = readCifarPythonMeta(await rest(reader, peek, entry.size, name), name);
+      metaClasses = readCifarPythonMeta(await rest(reader, peek, entry.size, name, limits), name);
       continue;
     }
     if (split !== null && isPickleMagic(peek)) {
       setFormat('cifar10-python', entry);
       progress(`reading ${entry.path}`);
-      const chunk = readCifarPythonBatch(await rest(reader, peek, entry.size, name), name);
+      const chunk = readCifarPythonBatch(await rest(reader, peek, entry.size, name, limits), name);
       for (let i = 0; i < chunk.count; i += RECORDS_PER_CHUNK) {
         opts.checkCancelled?.();
         const k = Math.min(RECORDS_PER_CHUNK, chunk.count - i);
@@ -267,14 +309,27 @@ async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink)
     }
     if (imageKindOf(peek) !== null) {
       setFormat('images', entry);
-      const bytes = await rest(reader, peek, entry.size, name);
+      const bytes = await rest(reader, peek, entry.size, name, limits);
       const place = imagePlacement(tree.container === 'file' ? base : entry.path);
-      const result =
-        opts.dryRun || mixed
-          ? imageSize(bytes, name).then((s) => ({ ...s, data: EMPTY }))
-          : decodeImage(bytes, name, { resize: opts.resize, fit: opts.fit });
+      // the header first: pixels and the decoded size are known before anything is decoded
+      const size = await imageSize(bytes, name);
+      if (size.width * size.height > limits.maxImagePixels) {
+        throw new LimitExceeded(name, `is ${size.width} x ${size.height} pixels`, 'maxImagePixels', limits.maxImagePixels);
+      }
+      const decode = !(opts.dryRun || mixed);
+      const out = opts.resize !== undefined ? opts.resize * opts.resize : size.width * size.height;
+      const reserved = decode ? out * 3 + bytes.length : 0;
+      if (reserved > limits.maxDecoded) {
+        throw new LimitExceeded(name, `decodes to ${(reserved / 2 ** 20).toFixed(1)} MiB`, 'maxDecoded', limits.maxDecoded);
+      }
+      while (window.length > 0 && inFlight + reserved > limits.maxDecoded) await settle(window.shift() as PendingImage);
+      if (inFlight + reserved > limits.maxDecoded) await flush();
+      inFlight += reserved;
+      const result = decode
+        ? decodeImage(bytes, name, { resize: opts.resize, fit: opts.fit, maxPixels: limits.maxImagePixels })
+        : Promise.resolve({ ...size, data: EMPTY });
       result.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-      window.push({ path: entry.path, ...place, result });
+      window.push({ path: entry.path, ...place, result, reserved });
       if (window.length >= DECODE_WINDOW) await settle(window.shift() as PendingImage);
       progress(`reading ${entry.path}`);
       continue;
@@ -317,10 +372,13 @@ async function readTree(tree: SourceTree, opts: ReadOptions, onBatch: BatchSink)
   };
 }
 
-/** The whole entry given its first bytes already read. */
-async function rest(reader: ChunkReader, first: Uint8Array, size: number, name: string): Promise<Uint8Array> {
+/** The whole entry given its first bytes already read (within the decoded-bytes budget). */
+async function rest(reader: ChunkReader, first: Uint8Array, size: number, name: string, limits: ReadLimits): Promise<Uint8Array> {
+  checkWholeRead(name, size, limits);
   const more = await reader.read(size - first.length);
   if (first.length + more.length < size) throw new DataError(name, `truncated: expected ${size} bytes, found ${first.length + more.length}`);
+  // reading on to the end lets the container check what it checks there (a zip entry's CRC-32)
+  if (!(await reader.atEnd())) throw new DataError(name, `holds more than the ${size} bytes its header declares`);
   await reader.close();
   return concat([first, more]);
 }
@@ -368,6 +426,7 @@ async function readNpz(source: string, zip: ZipFile, members: NpzMember[], opts:
     let labels: Int32Array | null = null;
     if (l.labels) {
       const name = `${source}:${l.labels.key}`;
+      checkWholeRead(name, l.labels.entry.size, opts.limits ?? readLimits());
       const a = readNpyBytes(await zip.bytes(l.labels.entry), name);
       if (a.shape.length > 2 || (a.shape.length === 2 && a.shape[1] !== 1)) throw new DataError(name, `labels must be a 1-D array; found shape (${a.shape.join(', ')})`);
       if (a.dtype.kind === 'f' || a.dtype.kind === 'b' || a.dtype.kind === 'i' || a.dtype.kind === 'u') labels = toLabels(a.data, name);

@@ -11,6 +11,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { DataError, asDataError } from './errors';
 import { safeEntryPath } from './archive-path';
+import { checkRatio, checkUncompressed, readLimits, type ReadLimits } from './limits';
 
 export interface ZipEntry {
   /** Safe relative POSIX path. */
@@ -50,7 +51,12 @@ export class ZipFile {
     readonly entries: ZipEntry[],
   ) {}
 
-  static async open(file: string): Promise<ZipFile> {
+  /**
+   * Opens a zip and lists its entries; refuses it (LimitExceeded) when the declared sizes add up
+   * past the uncompressed limit or an entry's ratio marks a decompression bomb. yauzl then holds
+   * every entry to its declared size as it inflates, so the declared sizes are a bound.
+   */
+  static async open(file: string, limits: ReadLimits = readLimits()): Promise<ZipFile> {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
       // names stay bytes (decodeStrings: false) so safeEntryPath, not yauzl, judges them and says which entry
       yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, z) => {
@@ -85,6 +91,12 @@ export class ZipFile {
         zip.on('error', (err: Error) => reject(err instanceof DataError ? err : new DataError(file, zipProblem(err))));
         zip.readEntry();
       });
+      let total = 0;
+      for (const e of entries) {
+        total += e.size;
+        checkRatio(file, `"${e.path}"`, e.size, e.compressedSize, limits);
+      }
+      checkUncompressed(file, total, limits);
       return new ZipFile(file, zip, yauzlEntries, entries);
     } catch (e) {
       zip.close();

@@ -7,6 +7,7 @@
  * as a run (kind 'audit'). The other calls read saved audits; `audit.summary` re-counts the
  * memorised fraction and its bootstrap interval at another d1/d2 threshold without a new search.
  */
+import { readLimitFields } from './read-limits';
 import { z } from 'zod';
 import { jobStarted } from './jobs';
 import { DatasetRef, ResizeFit } from './datasets';
@@ -39,6 +40,7 @@ export const AuditRequest = z
     /** Image samples of another size: resize to S x S on reading (folders / archives of images only). */
     resize: z.number().int().min(1).max(4096).optional().describe('image samples of another size: resize to S x S'),
     fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
+    ...readLimitFields,
   })
   .strict();
 export type AuditRequest = z.infer<typeof AuditRequest>;

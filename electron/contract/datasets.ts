@@ -2,6 +2,7 @@
  * Datasets: probe, import, list, show, remove, rename, synthesise, download.
  * A dataset is referred to elsewhere as `name` or `name:split` (DatasetRef; default split train).
  */
+import { readLimitFields } from './read-limits';
 import { z } from 'zod';
 import { jobStarted } from './jobs';
 
@@ -118,6 +119,7 @@ export const DatasetProbeRequest = z.object({
   path: z.string().min(1, 'path: give a file or folder to inspect'),
   resize: Resize.optional().describe('images of mixed sizes: resize to S x S'),
   fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
+  ...readLimitFields,
 }).strict();
 
 export const DatasetImportRequest = z.object({
@@ -126,6 +128,7 @@ export const DatasetImportRequest = z.object({
   /** Images: make every image resize x resize (needed when sizes are mixed). */
   resize: Resize.optional().describe('images of mixed sizes: resize to S x S'),
   fit: ResizeFit.optional().describe('how --resize fits an image of another aspect'),
+  ...readLimitFields,
 }).strict();
 export type DatasetImportRequest = z.infer<typeof DatasetImportRequest>;
 
@@ -182,6 +185,7 @@ export const DatasetDownloadRequest = z.object({
   /** Expected MD5 (hex); default the official one of the chosen format. */
   md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'md5: expected 32 hexadecimal digits').optional().describe('expected MD5 (default: the official one)'),
   name: DatasetName.optional().describe('the dataset name (default cifar10)'),
+  ...readLimitFields,
 }).strict();
 export type DatasetDownloadRequest = z.infer<typeof DatasetDownloadRequest>;
 

@@ -11,6 +11,7 @@ import { auditCalls } from './audit';
 
 export * from './jobs';
 export * from './datasets';
+export * from './read-limits';
 export * from './sampling';
 export * from './training';
 export * from './memorization-vs-n';

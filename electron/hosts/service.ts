@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sweepTempDirs } from '../workspace/atomic';
+import { sweepDebris } from '../workspace/atomic';
+import { uploadsDirectory } from './uploads';
 import { cpus } from 'node:os';
 import {
   ApiError, calls, isCallName, parseRequest,
@@ -38,10 +39,19 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** Every folder a host or job writes temporary entries into (uploads keep their relative paths). */
+async function sweepWorkspaceDebris(ws: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of ['datasets', 'runs', 'downloads']) removed.push(...(await sweepDebris(join(ws, dir))));
+  removed.push(...(await sweepDebris(join(ws, 'checkpoints'), 1)));
+  removed.push(...(await sweepDebris(uploadsDirectory(ws), 16)));
+  return removed;
+}
+
 export function createService(options: ServiceOptions): Service {
   mkdirSync(options.workspace, { recursive: true });
-  // Temporary folders a crash left behind (older than a day, so running imports are safe).
-  for (const dir of ['datasets', 'runs']) void sweepTempDirs(join(options.workspace, dir)).catch(() => undefined);
+  // Debris a killed process left behind (temporary folders, .part files); calls wait for the sweep.
+  const swept = sweepWorkspaceDebris(options.workspace).catch(() => []);
   const jobs = new JobQueue(options.backend);
 
   const startJob = <K extends JobKind>(kind: K, title: string, params: unknown) => {
@@ -84,6 +94,7 @@ export function createService(options: ServiceOptions): Service {
 
   async function call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>> {
     const req = parseRequest(name, request);
+    await swept;
     const handler = handlers[name] as (r: typeof req, c: HandlerContext) => Promise<CallResponse<N>>;
     try {
       return calls[name].response.parse(await handler(req, context)) as CallResponse<N>;

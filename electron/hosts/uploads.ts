@@ -10,8 +10,9 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
+import { partName } from '../../native-data';
 import { ApiError } from '../contract';
+import { checkFreeDisk } from '../workspace/free-disk';
 
 const SESSION = /^[a-zA-Z0-9-]{8,64}$/;
 /** Largest upload (bytes), counted as the body arrives: a chunked body has no Content-Length to check. */
@@ -49,7 +50,8 @@ export async function receiveUpload(
   const directory = join(uploadsDirectory(workspace), session);
   const file = join(directory, ...path);
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.part-${randomBytes(4).toString('hex')}`;
+  if (length > 0) await checkFreeDisk(dirname(file), length, `the upload ${path.join('/')}`);
+  const tmp = partName(file);
   try {
     await pipeline(req, byteLimit(maxBytes, path.join('/')), createWriteStream(tmp));
     await rename(tmp, file);

@@ -2,12 +2,11 @@
  * Crash-safe writes for the workspace: content goes to a temporary name in the same folder and is
  * renamed into place, so a reader sees either the old state or the complete new one, never half.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { debrisOwner, processAlive, tempName, tempPrefix, trashName } from '../../native-data';
 
-/** Prefix of temporary entries; listings of the workspace skip names starting with a dot. */
-export const TEMP_PREFIX = '.tmp-';
+export { TEMP_PREFIX } from '../../native-data';
 
 async function fsyncPath(path: string): Promise<void> {
   // directories can be fsynced on POSIX; Windows refuses, which is fine to ignore
@@ -27,7 +26,7 @@ async function fsyncPath(path: string): Promise<void> {
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `${TEMP_PREFIX}${basename(file)}-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dir, tempName(basename(file)));
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(data);
@@ -60,7 +59,7 @@ export interface TempDirOutcome<T> {
  */
 export async function withTempDir<T>(parent: string, fn: (tmp: string) => Promise<TempDirOutcome<T>>): Promise<T> {
   await mkdir(parent, { recursive: true });
-  const tmp = await mkdtemp(join(parent, TEMP_PREFIX));
+  const tmp = await mkdtemp(join(parent, tempPrefix()));
   try {
     const { into, value } = await fn(tmp);
     if (into !== null) {
@@ -77,11 +76,16 @@ export async function withTempDir<T>(parent: string, fn: (tmp: string) => Promis
   }
 }
 
+/** Debris whose writer still runs is kept, unless older than this (its pid may have been reused). */
+export const DEBRIS_MAX_AGE_MS = 24 * 3600 * 1000;
+
 /**
- * Removes temporary entries left by a crash (older than maxAgeMs, so imports running right now
- * are not touched). Returns the names removed. Call at start-up.
+ * Removes debris a crash left in `parent` (and, with depth > 0, in its subfolders): temporary
+ * folders and files, trash folders and `.part` files whose writing process is no longer alive,
+ * and any such entry older than maxAgeMs. Work in progress of a live process is not touched.
+ * Returns the paths removed. Every host calls it at start-up.
  */
-export async function sweepTempDirs(parent: string, maxAgeMs = 24 * 3600 * 1000): Promise<string[]> {
+export async function sweepDebris(parent: string, depth = 0, maxAgeMs = DEBRIS_MAX_AGE_MS, now = Date.now()): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(parent);
@@ -89,14 +93,19 @@ export async function sweepTempDirs(parent: string, maxAgeMs = 24 * 3600 * 1000)
     return [];
   }
   const removed: string[] = [];
-  const now = Date.now();
   for (const n of names) {
-    if (!n.startsWith(TEMP_PREFIX) && !n.startsWith('.trash-')) continue;
     const p = join(parent, n);
+    const owner = debrisOwner(n);
+    if (owner === undefined) {
+      if (depth > 0 && (await stat(p).catch(() => null))?.isDirectory()) removed.push(...(await sweepDebris(p, depth - 1, maxAgeMs, now)));
+      continue;
+    }
     const s = await stat(p).catch(() => null);
-    if (s && now - s.mtimeMs >= maxAgeMs) {
+    if (!s) continue;
+    const dead = owner !== null && !processAlive(owner);
+    if (dead || now - s.mtimeMs >= maxAgeMs) {
       await rm(p, { recursive: true, force: true });
-      removed.push(n);
+      removed.push(p);
     }
   }
   return removed;
@@ -104,7 +113,7 @@ export async function sweepTempDirs(parent: string, maxAgeMs = 24 * 3600 * 1000)
 
 /** Removes a folder by first renaming it to a hidden trash name (atomic disappearance), then deleting. */
 export async function removeDirAtomic(dir: string): Promise<void> {
-  const trash = join(dirname(dir), `.trash-${basename(dir)}-${randomBytes(6).toString('hex')}`);
+  const trash = join(dirname(dir), trashName(basename(dir)));
   await rename(dir, trash);
   await rm(trash, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@ import { mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CIFAR10_DOWNLOADS, downloadFile } from '../../native-data';
+import { CIFAR10_DOWNLOADS, downloadFile, type ReadLimits } from '../../native-data';
 import { stageContext, type JobContext } from '../science/job-context';
 import { importDataset, type ImportResult } from './datasets';
 
@@ -20,6 +20,8 @@ export interface DownloadDatasetOptions {
   /** Expected MD5; default the official one for the format. */
   readonly md5?: string;
   readonly name?: string;
+  /** Read budgets for the import (request fields; the rest from settings and defaults). */
+  readonly limits?: Partial<ReadLimits>;
   readonly ctx?: JobContext;
 }
 
@@ -73,7 +75,7 @@ export async function downloadDataset(ws: string, opts: DownloadDatasetOptions =
       downloaded = true;
     }
     ctx?.throwIfCancelled();
-    const result = await importDataset(ws, archive, { name: opts.name, ctx: stageContext(ctx, 0.5, 1) });
+    const result = await importDataset(ws, archive, { name: opts.name, limits: opts.limits, ctx: stageContext(ctx, 0.5, 1) });
     return { ...result, archive };
   } catch (e) {
     if (downloaded) await rm(archive, { force: true });

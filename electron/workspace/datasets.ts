@@ -29,12 +29,15 @@ import {
   type ResizeFit,
   type SourceInfo,
   type SyntheticSpec,
+  readLimits,
+  type ReadLimits,
 } from '../../native-data';
 import { JobCancelled, type JobContext } from '../science/job-context';
 import { removeDirAtomic, withTempDir, writeFileAtomic } from './atomic';
 import { MANIFEST_FILE, MANIFEST_VERSION, parseManifest, type DatasetManifest, type SplitManifest } from './dataset-manifest';
 import { SplitWriter } from './dataset-writer';
 import { WorkspaceError, type WorkspaceErrorCode } from './errors';
+import { checkFreeDisk } from './free-disk';
 
 export type { DatasetManifest, SplitManifest } from './dataset-manifest';
 
@@ -73,6 +76,8 @@ export interface ImportOptions {
   readonly resize?: number;
   /** How resize treats other aspect ratios: cover (default, centre crop), fill (stretch), contain (pad). */
   readonly fit?: ResizeFit;
+  /** Read budgets (request fields; the rest from settings and defaults). */
+  readonly limits?: Partial<ReadLimits>;
   readonly ctx?: JobContext;
 }
 
@@ -223,10 +228,11 @@ export async function readItems(ws: string, ref: string, start: number, count: n
 }
 
 /** What importing `source` would give (formats, splits, counts, shapes, value ranges), without writing. */
-export function probeImport(source: string, opts: { resize?: number; fit?: ResizeFit; ctx?: JobContext } = {}): Promise<ProbeResult> {
+export function probeImport(source: string, opts: { resize?: number; fit?: ResizeFit; limits?: Partial<ReadLimits>; ctx?: JobContext } = {}): Promise<ProbeResult> {
   return probeSource(resolve(source), {
     resize: opts.resize,
     fit: opts.fit,
+    limits: readLimits(opts.limits),
     signal: opts.ctx?.signal,
     checkCancelled: opts.ctx ? () => opts.ctx?.throwIfCancelled() : undefined,
     onProgress: opts.ctx ? (f, m) => opts.ctx?.progress(f, m) : undefined,
@@ -273,6 +279,7 @@ class DatasetBuilder {
   ) {}
 
   readonly add = async (b: ItemBatch): Promise<void> => {
+    await checkFreeDisk(this.tmp, b.data.byteLength + (b.labels?.byteLength ?? 0), `importing ${this.sourceName}`);
     let w = this.writers.get(b.split);
     if (!w) {
       w = new SplitWriter(this.tmp, b.split, b.data instanceof Float32Array ? 'float32' : this.dtype(), this.classIds, this.sourceName);
@@ -330,6 +337,7 @@ export async function importDataset(ws: string, sourcePath: string, opts: Import
           {
             resize: opts.resize,
             fit: opts.fit,
+            limits: readLimits(opts.limits),
             signal: ctx?.signal,
             checkCancelled: ctx ? () => ctx.throwIfCancelled() : undefined,
             onProgress: ctx ? (f, m) => ctx.progress(0.1 + 0.87 * f, m) : undefined,

@@ -8,10 +8,9 @@
  * continues from the newest complete checkpoint.
  */
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { readNpz, writeNpz, type NpzInput } from '../../native-data';
-import { TEMP_PREFIX, writeFileAtomic } from './atomic';
+import { readNpz, tempName, writeNpz, type NpzInput } from '../../native-data';
+import { writeFileAtomic } from './atomic';
 import { NotInWorkspace } from './errors';
 import { isRunId } from './runs';
 
@@ -64,7 +63,7 @@ export async function writeCheckpoint<Request>(workspace: string, id: string, re
   const arrays: Record<string, NpzInput> = { losses: { data: state.losses, shape: [state.losses.length] }, gradientNorms: { data: state.gradientNorms, shape: [state.gradientNorms.length] } };
   for (const g of GROUPS) for (const a of state[g]) arrays[`${g}.${a.name}`] = { data: a.values, shape: a.shape };
   const npz = `state-${state.step}.npz`;
-  const tmp = join(dir, `${TEMP_PREFIX}${npz}-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dir, tempName(npz));
   try {
     await writeNpz(tmp, arrays);
     await rename(tmp, join(dir, npz));

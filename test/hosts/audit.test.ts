@@ -234,6 +234,10 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
 
     expect(await res(`audit/${summary.run}/sample/24`)).toBeNull();
     expect(await res(`audit/${summary.run}/rows`, 'i=0,99')).toBeNull();
+    // 256 rows of 6 cells at 1024 x 1024 would be 1.6 G pixels: refused before anything is drawn
+    const many = Array.from({ length: 256 }, (_, i) => i % 24).join(',');
+    await expect(res(`audit/${summary.run}/rows`, `i=${many}&size=1024`)).rejects.toThrow(/rows image too large: 256 rows of 6 cells at 1024x1024/);
+    expect((await decode((await res(`audit/${summary.run}/rows`, `i=${many}&size=32`))!.body)).height).toBe(256 * 32);
     expect(await res(`audit/${summary.run}/diff/0`, 'rank=5')).toBeNull();
     expect(await res('audit/20200101-000000-audit-abcdef/sample/0')).toBeNull();
   });

@@ -84,4 +84,26 @@ describe('downloadFile (local server on 127.0.0.1)', () => {
     await expect(p).rejects.toThrow(/abort/i);
     expect(await readdir(d)).toEqual([]);
   });
+
+  it('a stalled download (headers, 1 000 bytes, then silence) fails with a stall error and leaves no .part file', async () => {
+    const d = join(dir, 'stall');
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+    const got: number[] = [];
+    const p = downloadFile(`${base}/slow`, join(d, 's'), { stallMs: 400, onProgress: (n) => got.push(n) });
+    await expect(p).rejects.toThrow(/download stalled: no data for 400 ms/);
+    expect(got.at(-1)).toBe(1000); // the body had started: the stall is caught mid-transfer
+    expect(await readdir(d)).toEqual([]);
+  });
+
+  it('a server that accepts the connection and never answers fails with a stall error', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => undefined); // accepts, never writes
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      await expect(downloadFile(`http://127.0.0.1:${port}/x`, join(dir, 'never'), { stallMs: 300 })).rejects.toThrow(/stalled/);
+    } finally {
+      silent.close();
+    }
+  });
 });

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { crc32, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
+import { honestEntry, rawZip } from '../hostile/craft';
 
 /** Deterministic bytes (xorshift32). */
 export function seededBytes(n: number, seed: number): Uint8Array {
@@ -213,43 +213,7 @@ export function pickleCifarMeta(names: string[], style: PickleStyle = 'py2'): Ui
 // Zip with deflate (in memory), PNGs, temp dirs, python
 
 export function zipBytes(entries: { path: string; data: Uint8Array; deflate?: boolean }[]): Uint8Array {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let pos = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.path, 'utf8');
-    const body = e.deflate ? deflateRawSync(e.data) : Buffer.from(e.data);
-    const crc = crc32(e.data) >>> 0;
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    h.writeUInt32LE(crc, 14);
-    h.writeUInt32LE(body.length, 18);
-    h.writeUInt32LE(e.data.length, 22);
-    h.writeUInt16LE(name.length, 26);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(body.length, 20);
-    c.writeUInt32LE(e.data.length, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(pos, 42);
-    central.push(c, name);
-    parts.push(h, name, body);
-    pos += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(pos, 16);
-  return Buffer.concat([...parts, cd, end]);
+  return rawZip(entries.map((e) => honestEntry(e.path, Buffer.from(e.data), e.deflate ?? false)));
 }
 
 /** A PNG of seeded pixels; returns the PNG and the RGB pixels it decodes to. */

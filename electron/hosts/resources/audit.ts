@@ -17,6 +17,7 @@
  * Audits never change once written, so encoded images are kept in an LRU by URL.
  */
 import { auditExportKinds, type AuditExportKind } from '../../contract/audit';
+import { ApiError } from '../../contract';
 import { isRunId } from '../../workspace/runs';
 import { auditSamples, loadAudit } from '../../jobs/exports/audit-data';
 import { auditExport } from '../../jobs/exports/audit-exports';
@@ -68,6 +69,13 @@ const resolveAuditResource: ResourceResolver = async (path, q, workspace) => {
   if (what === 'rows' && at === undefined) {
     const rows = indexList(q.get('i'), MAX_ROWS);
     if (!rows) return null;
+    // the output's size is known before anything is drawn: refuse what would exceed the cap
+    const [h, w] = audit.detail.source.itemShape as [number, number];
+    const out = cellOf(h, w, size);
+    const pixels = rows.length * (1 + audit.detail.columns.k) * out.ch * out.cw;
+    if (pixels > MAX_OUTPUT_PIXELS) {
+      throw new ApiError('bad-request', `rows image too large: ${rows.length} rows of ${1 + audit.detail.columns.k} cells at ${out.cw}x${out.ch} is ${(pixels / 1e6).toFixed(1)} M pixels, over ${MAX_OUTPUT_PIXELS / 2 ** 20} Mi; ask for fewer rows or a smaller size`);
+    }
     return orNull(() => image(key, async () => {
       const raster = await rowsRaster(workspace, audit, rows);
       const k = audit.detail.columns.k;

@@ -89,6 +89,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const samples = await loadSamples(workspace, req.samples, {
     resize: req.resize,
     fit: req.fit,
+    limits: req,
     ctx: stageContext(ctx, 0, 0.04, 'reading the samples'),
   });
   ctx?.throwIfCancelled();

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { DataError, naturalCompare, readNpz, readSource, type ResizeFit } from '../../../native-data';
+import { DataError, naturalCompare, readLimits, readNpz, readSource, type ReadLimits, type ResizeFit } from '../../../native-data';
 import { isRunId, runDirectory, runsDirectory, type RunManifest } from '../../workspace/runs';
 import type { JobContext } from '../../science/job-context';
 
@@ -32,6 +32,8 @@ export interface LoadedSamples {
 export interface SampleReadOptions {
   resize?: number;
   fit?: ResizeFit;
+  /** Read budgets (request fields; the rest from settings and defaults). */
+  limits?: Partial<ReadLimits>;
   ctx?: JobContext;
   /** Most samples accepted (memory: each is H*W*C bytes, and 4x that as floats). */
   maxCount?: number;
@@ -112,6 +114,7 @@ async function fromSource(given: string, opts: SampleReadOptions): Promise<Loade
     {
       resize: opts.resize,
       fit: opts.fit,
+      limits: readLimits(opts.limits),
       signal: ctx?.signal,
       checkCancelled: ctx ? () => ctx.throwIfCancelled() : undefined,
       onProgress: ctx ? (f, m) => ctx.progress(f, m) : undefined,

@@ -36,7 +36,7 @@ async function removeUploadSession(ws: string, source: string): Promise<void> {
 export const datasetTasks: TaskTable<'datasets.probe' | 'datasets.import' | 'datasets.synth' | 'datasets.download'> = {
   'datasets.probe': async (params, ctx): Promise<DatasetProbe> => {
     const { req } = jobParams(DatasetProbeRequest, params);
-    const p = await probeImport(req.path, { resize: req.resize, fit: req.fit, ctx });
+    const p = await probeImport(req.path, { resize: req.resize, fit: req.fit, limits: req, ctx });
     const sizes = p.imageSizes ?? null;
     return {
       path: resolve(req.path),
@@ -56,7 +56,7 @@ export const datasetTasks: TaskTable<'datasets.probe' | 'datasets.import' | 'dat
 
   'datasets.import': async (params, ctx): Promise<DatasetImportResult> => {
     const { ws, req } = jobParams(DatasetImportRequest, params);
-    const r = await importDataset(ws, req.path, { name: req.name, resize: req.resize, fit: req.fit, ctx });
+    const r = await importDataset(ws, req.path, { name: req.name, resize: req.resize, fit: req.fit, limits: req, ctx });
     await removeUploadSession(ws, req.path);
     return { ...(await withSize(ws, r.manifest)), existing: r.existing };
   },
@@ -69,7 +69,7 @@ export const datasetTasks: TaskTable<'datasets.probe' | 'datasets.import' | 'dat
 
   'datasets.download': async (params, ctx): Promise<DatasetImportResult> => {
     const { ws, req } = jobParams(DatasetDownloadRequest, params);
-    const r = await downloadDataset(ws, { format: req.format, url: req.url, md5: req.md5, name: req.name, ctx });
+    const r = await downloadDataset(ws, { format: req.format, url: req.url, md5: req.md5, name: req.name, limits: req, ctx });
     return { ...(await withSize(ws, r.manifest)), existing: r.existing, archive: r.archive };
   },
 };
