@@ -9,4 +9,7 @@ if (!existsSync(fileURLToPath(cli))) {
   process.exit(1);
 }
 const { main } = await import(cli.href);
-process.exit(await main(process.argv.slice(2)));
+const code = await main(process.argv.slice(2));
+// stdout to a pipe is written asynchronously: a large --json answer (runs list of 1 000 runs) must
+// drain before exit, or the reader gets it cut; the callback runs after everything before it.
+process.stdout.write('', () => process.exit(code));

@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { datasetCalls } from './datasets';
 import { samplingCalls } from './sampling';
 import { auditCalls } from './audit';
+import { runCalls } from './runs';
 
 export * from './jobs';
 export * from './datasets';
@@ -18,6 +19,7 @@ export * from './memorization-vs-n';
 export * from './nearest-summary';
 export * from './fields';
 export * from './audit';
+export * from './runs';
 export * from './number-list';
 export * from './experiments';
 export * from './run-kinds';
@@ -26,11 +28,13 @@ export * from './job-results';
 export * from './errors';
 
 export const BackendStatus = z.object({
-  name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
   tfBackend: z.string(),
   reason: z.string(),
   skipped: z.array(z.object({ name: z.string(), why: z.string() })),
   device: z.string(),
+  /** The WebGPU adapter on the webgpu backend; `software` for a CPU implementation such as lavapipe. */
+  adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() }).optional(),
   kernels: z.object({ available: z.boolean(), kernel: z.string(), threads: z.number(), why: z.string().optional() }),
 });
 
@@ -59,6 +63,7 @@ export const calls = {
   ...datasetCalls,
   ...samplingCalls,
   ...auditCalls,
+  ...runCalls,
 } as const;
 
 export type Calls = typeof calls;

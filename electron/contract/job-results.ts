@@ -13,6 +13,7 @@ import {
 } from './sampling';
 import { TrainScoreResult } from './training';
 import { MemorizationVsNResult } from './memorization-vs-n';
+import { RerunResult, rerunJobKind } from './runs';
 
 export const jobResults = {
   'datasets.probe': DatasetProbe,
@@ -28,6 +29,7 @@ export const jobResults = {
   [samplingJobKinds.learnedVsEmpirical]: LearnedVsEmpiricalResult,
   [samplingJobKinds.memorizationVsN]: MemorizationVsNResult,
   [auditJobKind]: AuditSummary,
+  [rerunJobKind]: RerunResult,
 } as const;
 
 export type JobKind = keyof typeof jobResults;

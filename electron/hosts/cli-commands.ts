@@ -5,6 +5,7 @@ import type { Command } from './commands/types';
 import { datasetCommands } from './commands/datasets';
 import { samplingCommands } from './commands/sampling';
 import { auditCommands } from './commands/audit';
+import { runCommands } from './commands/runs';
 
 export type { Command, CommandContext } from './commands/types';
 
@@ -21,7 +22,7 @@ export const commands: Record<string, Command> = {
       const skipped = s.backend.skipped.map((k) => `    ${k.name}: ${k.why}`).join('\n');
       ctx.print(
         { version: s.app.version, backend: s.backend.name, reason: s.backend.reason, skipped: s.backend.skipped,
-          device: s.backend.device, kernels: s.backend.kernels, workspace: s.workspace, runtime: s.runtime },
+          device: s.backend.device, adapter: s.backend.adapter ?? null, kernels: s.backend.kernels, workspace: s.workspace, runtime: s.runtime },
         `ScoreScope ${s.app.version}\nbackend:   ${s.backend.name} (${s.backend.device})\nreason:    ${s.backend.reason}${skipped ? `\nskipped:\n${skipped}` : ''}\nkernels:   ${kernelText(s.backend.kernels)}\nworkspace: ${s.workspace}`,
       );
       return 0;
@@ -52,5 +53,6 @@ export const commands: Record<string, Command> = {
   ...datasetCommands,
   ...samplingCommands,
   ...auditCommands,
+  ...runCommands,
 };
 

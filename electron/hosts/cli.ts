@@ -101,7 +101,7 @@ ${lines.join('\n')}
 
 Global options:
   --workspace DIR   workspace folder (default: the desktop app's, or $SCORESCOPE_WORKSPACE)
-  --backend NAME    auto | tensorflow-gpu | tensorflow | wasm | cpu (or $SCORESCOPE_BACKEND)
+  --backend NAME    auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu (or $SCORESCOPE_BACKEND)
   --json            print exactly one JSON object on stdout; progress goes to stderr
   --help            this text, or a command's usage
 `;

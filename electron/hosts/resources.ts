@@ -6,6 +6,7 @@
 import { datasetResources } from './resources/datasets';
 import { runResources } from './resources/runs';
 import { auditResources } from './resources/audit';
+import { compareResources } from './resources/compare';
 import type { ResourceResolver, Resource } from './resources/types';
 
 export type { Resource, ResourceResolver };
@@ -14,6 +15,7 @@ const resolvers: Record<string, ResourceResolver> = {
   ...datasetResources,
   ...runResources,
   ...auditResources,
+  ...compareResources,
 };
 
 /** `segments` are the decoded path parts after `res/`; null when nothing answers. */

@@ -19,11 +19,15 @@ import type { HandlerContext, HandlerTable } from './handlers/types';
 import { datasetHandlers } from './handlers/datasets';
 import { samplingHandlers } from './handlers/sampling';
 import { auditHandlers } from './handlers/audit';
+import { runHandlers } from './handlers/runs';
+import { JobOutcomes } from './job-outcomes';
 
 export interface ServiceOptions {
   workspace: string;
   backend?: BackendName;
   host: Status['host'];
+  /** The desktop app's file manager (Electron shell.showItemInFolder), for runs.reveal. */
+  revealFolder?: (dir: string) => void;
 }
 
 type Handlers = HandlerTable<Calls>;
@@ -53,12 +57,18 @@ export function createService(options: ServiceOptions): Service {
   // Debris a killed process left behind (temporary folders, .part files); calls wait for the sweep.
   const swept = sweepWorkspaceDebris(options.workspace).catch(() => []);
   const jobs = new JobQueue(options.backend);
+  // failed and cancelled runs are rows of the Runs table too
+  const outcomes = new JobOutcomes(options.workspace);
+  jobs.onEvent((e) => outcomes.onEvent(e));
 
   const startJob = <K extends JobKind>(kind: K, title: string, params: unknown) => {
     const info = jobs.submit(kind, title, params);
+    outcomes.track(info.id, kind, title, params);
     return { id: info.id, kind };
   };
-  const context: HandlerContext = { workspace: options.workspace, jobs, startJob };
+  const context: HandlerContext = {
+    workspace: options.workspace, jobs, startJob, ...(options.revealFolder ? { revealFolder: options.revealFolder } : {}),
+  };
 
   const handlers: Handlers = {
     status: async () => {
@@ -90,6 +100,7 @@ export function createService(options: ServiceOptions): Service {
     ...datasetHandlers,
     ...samplingHandlers,
     ...auditHandlers,
+    ...runHandlers,
   };
 
   async function call<N extends CallName>(name: N, request?: unknown): Promise<CallResponse<N>> {
@@ -112,6 +123,9 @@ export function createService(options: ServiceOptions): Service {
     onEvent: (l) => jobs.onEvent(l),
     jobs,
     options,
-    close: () => jobs.close(),
+    close: async () => {
+      await jobs.close();
+      await outcomes.flush();
+    },
   };
 }

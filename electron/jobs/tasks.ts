@@ -8,12 +8,14 @@ import type { TaskTable } from './tasks/types';
 import { datasetTasks } from './tasks/datasets';
 import { samplingTasks } from './tasks/sampling';
 import { auditTasks } from './tasks/audit';
+import { rerunTasks } from './tasks/rerun';
 
 /** Every job kind of the contract has its task (a missing one fails typecheck). */
 const tasks: TaskTable<JobKind> = {
   ...datasetTasks,
   ...samplingTasks,
   ...auditTasks,
+  ...rerunTasks,
 };
 
 export function taskKinds(): string[] {

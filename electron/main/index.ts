@@ -80,6 +80,7 @@ void app.whenReady().then(() => {
     workspace: resolveWorkspace(argValue('workspace')),
     backend: parseBackendName(argValue('backend') ?? process.env['SCORESCOPE_BACKEND']),
     host: 'electron',
+    revealFolder: (dir) => shell.showItemInFolder(dir),
   });
   wire(service);
   // Images and exports: the same resources the browser host serves at /res/.

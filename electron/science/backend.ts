@@ -1,6 +1,8 @@
 /**
- * Backend selection: tensorflow GPU > tensorflow CPU > wasm (SIMD) > cpu, after loading tfjs's
- * gradient registry (tfjs-gradients.ts) so every backend can train.
+ * Backend selection: tensorflow GPU > webgpu (hardware adapter) > tensorflow CPU > wasm (SIMD) > cpu,
+ * after loading tfjs's gradient registry (tfjs-gradients.ts) so every backend can train.
+ * webgpu (webgpu-device.ts) is Dawn's Node binding; a software adapter (lavapipe, SwiftShader,
+ * WARP) is slower than wasm, so the automatic choice skips it and only `--backend webgpu` takes it.
  * The tensorflow bindings are optional dependencies (their install downloads libtensorflow),
  * so they are loaded with a guarded dynamic import and every skip is recorded with its reason.
  */
@@ -11,20 +13,25 @@ import { dirname, join } from 'node:path';
 import { nativeKernelInfo } from './native/kernels';
 import { registerWasmTrainingKernels } from './tfjs-kernels';
 import { registerGradients } from './tfjs-gradients';
+import { describeAdapter, probeWebGpuAdapter, startWebGpuBackend, type GpuAdapterInfo } from './webgpu-device';
 
-export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type { GpuAdapterInfo } from './webgpu-device';
+
+export const backendNames = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
 export interface BackendInfo {
   /** Backend in use. */
   name: BackendName;
-  /** The tfjs backend id (`tensorflow`, `wasm`, `cpu`). */
+  /** The tfjs backend id (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfBackend: string;
   /** Why this one: the preference that asked for it, or the better ones that were skipped. */
   reason: string;
   skipped: { name: BackendName; why: string }[];
   /** A human description of the compute device. */
   device: string;
+  /** The WebGPU adapter, on the webgpu backend. */
+  adapter?: GpuAdapterInfo;
   /** The native CPU kernels the exact nearest-neighbour search uses, when built. */
   kernels: { available: boolean; kernel: string; threads: number; why?: string };
 }
@@ -54,6 +61,12 @@ export function wasmDirectory(): string {
     if (existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm'))) return dir;
   }
   throw new Error(`tfjs wasm binaries not found (looked in: ${candidates.join(', ') || 'nothing resolvable'})`);
+}
+
+/** What starting a backend found: the device line, and the adapter on webgpu. */
+interface Started {
+  device: string;
+  adapter?: GpuAdapterInfo;
 }
 
 async function tryTensorflow(gpu: boolean): Promise<string> {
@@ -92,11 +105,27 @@ async function tryCpu(): Promise<string> {
   return 'CPU, plain JavaScript';
 }
 
-const attempts: Record<BackendName, () => Promise<string>> = {
-  'tensorflow-gpu': () => tryTensorflow(true),
-  tensorflow: () => tryTensorflow(false),
-  wasm: tryWasm,
-  cpu: tryCpu,
+/**
+ * webgpu: forced, any adapter; automatic, a hardware one only (asked in a child process first,
+ * so a machine with only a software adapter or a broken driver never opens Dawn in-process).
+ */
+async function tryWebGpu(forced: boolean): Promise<Started> {
+  if (!forced) {
+    const probed = probeWebGpuAdapter();
+    if (probed.software) throw new Error(`only a software adapter (${probed.description || probed.device}), slower than wasm; force it with --backend webgpu`);
+  }
+  const adapter = await startWebGpuBackend();
+  return { device: describeAdapter(adapter), adapter };
+}
+
+const device = (start: () => Promise<string>) => async (): Promise<Started> => ({ device: await start() });
+
+const attempts: Record<BackendName, (forced: boolean) => Promise<Started>> = {
+  'tensorflow-gpu': device(() => tryTensorflow(true)),
+  webgpu: tryWebGpu,
+  tensorflow: device(() => tryTensorflow(false)),
+  wasm: device(tryWasm),
+  cpu: device(tryCpu),
 };
 
 export function parseBackendName(value: string | undefined): BackendName | undefined {
@@ -122,8 +151,8 @@ async function select(preference?: BackendName): Promise<BackendInfo> {
   registerGradients();
   if (preference) {
     try {
-      const device = await attempts[preference]();
-      return { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped: [], device, kernels: nativeKernelInfo() };
+      const started = await attempts[preference](true);
+      return { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped: [], ...started, kernels: nativeKernelInfo() };
     } catch (e) {
       throw new Error(`backend "${preference}" was requested but is unavailable: ${message(e)}`);
     }
@@ -131,11 +160,11 @@ async function select(preference?: BackendName): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   for (const name of backendNames) {
     try {
-      const device = await attempts[name]();
+      const started = await attempts[name](false);
       const reason = skipped.length === 0
         ? 'best available'
         : `best available; skipped ${skipped.map((s) => `${s.name} (${s.why})`).join('; ')}`;
-      return { name, tfBackend: tf.getBackend(), reason, skipped, device, kernels: nativeKernelInfo() };
+      return { name, tfBackend: tf.getBackend(), reason, skipped, ...started, kernels: nativeKernelInfo() };
     } catch (e) {
       skipped.push({ name, why: message(e) });
     }

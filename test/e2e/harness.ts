@@ -2,7 +2,7 @@
  * End-to-end harness: `scorescope serve` (the built CLI, as a user runs it) on a free port, and
  * Debian's headless Chromium driven by playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -106,4 +106,13 @@ export async function openApp(hash = '', prepare?: (served: Served) => Promise<v
     await close();
     throw e;
   }
+}
+
+/** The CLI as a user runs it (the built one) with --json, on a served workspace; returns the run id. */
+export function runCli(workspace: string, ...argv: string[]): string {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'scorescope.js'), ...argv, '--workspace', workspace, '--json'], {
+    encoding: 'utf8', env: { ...process.env, SCORESCOPE_BACKEND: '' },
+  });
+  if (r.status !== 0) throw new Error(`scorescope ${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return (JSON.parse(r.stdout) as { run: string }).run;
 }

@@ -25,7 +25,7 @@ const fmt = (v: unknown): string => {
   return String(v);
 };
 
-function describeRun(run: RunManifest, dir: string, out: string | null): string {
+export function describeRun(run: RunManifest, dir: string, out: string | null): string {
   const lines = [
     `run ${run.id}: ${run.title}`,
     `folder:   ${dir}${out ? `\ncopied to: ${out}` : ''}`,
@@ -124,41 +124,4 @@ const sweep: Command = {
   },
 };
 
-const runs: Command = {
-  usage: 'runs list [--kind K] | runs show <id> | runs remove <id>',
-  summary: 'the runs of the workspace: list them, show one (parameters, timings, files), remove one',
-  async run(ctx) {
-    const [sub, id] = ctx.args;
-    const service = ctx.service();
-    switch (sub) {
-      case undefined:
-      case 'list': {
-        const { runs: list } = await service.call('runs.list', { kind: ctx.flags.string('kind') });
-        const human = list.length === 0
-          ? `no runs in ${ctx.workspace}`
-          : list.map((r) => `${r.id}  ${r.kind.padEnd(24)} ${r.title}`).join('\n');
-        ctx.print({ runs: list.map((r) => ({ id: r.id, kind: r.kind, title: r.title, created: r.created, summary: r.summary })) }, human);
-        return 0;
-      }
-      case 'show': {
-        if (!id) throw new Error('runs show: give a run id (see `scorescope runs list`)');
-        const r = await service.call('runs.show', { id });
-        ctx.print(
-          { run: r.id, dir: r.dir, kind: r.kind, title: r.title, created: r.created, params: r.params, environment: r.environment, timings: r.timings, summary: r.summary, files: r.files },
-          `${describeRun(r, r.dir, null)}\nfiles:    ${r.files.join(', ')}`,
-        );
-        return 0;
-      }
-      case 'remove': {
-        if (!id) throw new Error('runs remove: give a run id (see `scorescope runs list`)');
-        const r = await service.call('runs.remove', { id });
-        ctx.print(r, `removed run ${r.id}`);
-        return 0;
-      }
-      default:
-        throw new Error(`runs: unknown subcommand "${sub}" (list, show <id>, remove <id>)`);
-    }
-  },
-};
-
-export const samplingCommands: Record<string, Command> = { sample, 'train-score': trainScore, reproduce, sweep, runs };
+export const samplingCommands: Record<string, Command> = { sample, 'train-score': trainScore, reproduce, sweep };

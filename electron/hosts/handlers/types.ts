@@ -8,6 +8,8 @@ export interface HandlerContext {
   jobs: JobQueue;
   /** Queue an engine task (electron/jobs/tasks) and answer with its id. */
   startJob<K extends JobKind>(kind: K, title: string, params: unknown): { id: string; kind: K };
+  /** Shows a folder in the OS file manager; only the desktop app has one. */
+  revealFolder?: (dir: string) => void;
 }
 
 export type Handler<N extends CallName> = (

@@ -8,6 +8,8 @@
  *   res/runs/<id>/file/<name>[?download=1]
  *       a file of the run folder (figures, tables, samples.npz, run.json); download=1 asks the
  *       browser to save it under "<id>-<name>".
+ *   res/runs/<id>/zip/<id>.zip
+ *       the whole run folder as a zip download (run-zip.ts).
  *
  * Run folders never change once written, so decoded arrays are kept in an LRU by run and file.
  */
@@ -19,6 +21,7 @@ import { encodePng, tileItems } from '../../workspace/image-tiles';
 import { LruCache } from './lru';
 import { cellSize, intParam } from './query';
 import type { Resource, ResourceResolver } from './types';
+import { runZip } from './run-zip';
 
 const MAX_COUNT = 1024;
 const MAX_OUTPUT_PIXELS = 32 * 1024 * 1024;
@@ -91,6 +94,10 @@ const resolveRunResource: ResourceResolver = async (path, query, workspace) => {
   if (!id || !isRunId(id) || !what || at === undefined || extra.length > 0) return null;
   if (what === 'sheet') return sheet(workspace, id, at, query);
   if (what === 'file') return file(workspace, id, at, query);
+  if (what === 'zip' && at === `${id}.zip`) {
+    const body = await runZip(workspace, id).catch(() => null);
+    return body ? { contentType: 'application/zip', body, filename: `${id}.zip` } : null;
+  }
   return null;
 };
 

@@ -1,10 +1,12 @@
 /**
  * Where and with what a run was computed, for run.json: the backend the engine chose (and why),
  * its device, and the versions of the app, tfjs and the runtime. Results depend on all of them
- * (float32 kernels differ between backends), so a run records them next to its parameters.
+ * (float32 kernels differ between backends), so a run records them next to its parameters; on webgpu
+ * also the adapter (a software one is the CPU in disguise) and the GPU memory in use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../science/backend';
+import { initBackend, type GpuAdapterInfo } from '../../science/backend';
+import { webGpuMemory } from '../../science/webgpu-device';
 import pkg from '../../../package.json';
 
 export interface RunEnvironment extends Record<string, unknown> {
@@ -12,6 +14,10 @@ export interface RunEnvironment extends Record<string, unknown> {
   tfBackend: string;
   device: string;
   backendReason: string;
+  /** The WebGPU adapter (vendor, architecture, software or hardware) on the webgpu backend, else null. */
+  adapter: GpuAdapterInfo | null;
+  /** GPU memory tfjs holds when the run is recorded (bytes in live tensors; allocated incl. its buffer pool), webgpu only. */
+  gpuMemory: { inUse: number; allocated: number } | null;
   /** Native kNN kernels (or tfjs) used for nearest-neighbour searches. */
   kernels: string;
   versions: { app: string; tfjs: string; node: string; electron: string | null };
@@ -26,6 +32,8 @@ export async function runEnvironment(): Promise<RunEnvironment> {
     tfBackend: tf.getBackend(),
     device: b.device,
     backendReason: b.reason,
+    adapter: b.adapter ?? null,
+    gpuMemory: webGpuMemory() ?? null,
     kernels: b.kernels.available ? `${b.kernels.kernel} x${b.kernels.threads}` : 'tfjs',
     versions: {
       app: pkg.version,

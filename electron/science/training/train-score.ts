@@ -33,6 +33,7 @@ import {
 import { initialParameters, readArrays, toVariables } from '../networks/parameters';
 import { trainingCoefficients } from '../networks/preconditioning';
 import { timeFeatureCount, writeTimeFeatures } from '../networks/time-features';
+import { releaseWebGpuGarbage } from '../webgpu-device';
 
 export interface TrainScoreOptions {
   architecture: NetworkArchitecture;
@@ -282,6 +283,7 @@ export async function trainScore(data: DataMatrix, o: TrainScoreOptions, ctx?: J
         { step: step + 1, steps: o.steps, loss: loss!, smoothedLoss: smoothed[step]!, itemsPerSecond });
       const every = hooks.checkpointEvery ?? 0;
       if (hooks.checkpoint && every > 0 && (step + 1) % every === 0 && step + 1 < o.steps) await hooks.checkpoint(state(step + 1));
+      await releaseWebGpuGarbage(); // webgpu only: Dawn frees dropped bind groups (webgpu-device.ts)
     }
     const seconds = (performance.now() - started) / 1000;
     const rawWeights = net.read();
