@@ -48,7 +48,8 @@ export const JobEvent = z.discriminatedUnion('type', [
   }),
   /** `result` as the job's kind (JobInfo.kind) has it in jobResults: read it with jobResult(kind, result). */
   z.object({ type: z.literal('done'), id: JobId, kind: z.string(), result: z.unknown() }),
-  z.object({ type: z.literal('failed'), id: JobId, error: z.string() }),
+  /** refused: the job turned its input down (bad file, parameter, unknown dataset) before any run was attempted. */
+  z.object({ type: z.literal('failed'), id: JobId, error: z.string(), refused: z.boolean().optional() }),
   z.object({ type: z.literal('cancelled'), id: JobId }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;

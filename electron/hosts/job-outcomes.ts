@@ -39,7 +39,8 @@ export class JobOutcomes {
     if (e.type !== 'done' && e.type !== 'failed' && e.type !== 'cancelled') return;
     const s = this.started.get(e.id);
     this.started.delete(e.id);
-    if (!s || e.type === 'done') return;
+    // done, or input refused before any run was attempted (a bad file or parameter): no row
+    if (!s || e.type === 'done' || (e.type === 'failed' && e.refused)) return;
     const write = recordRunOutcome(this.workspace, { ...s, status: e.type, error: e.type === 'failed' ? e.error : null }).catch(() => undefined);
     this.pending.push(write);
   }

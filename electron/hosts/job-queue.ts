@@ -180,7 +180,7 @@ export class JobQueue {
       case 'failed':
         e.info.error = m.error;
         this.finish(e, 'failed');
-        this.emit({ type: 'failed', id: m.id, error: m.error });
+        this.emit({ type: 'failed', id: m.id, error: m.error, refused: m.refused });
         break;
       case 'cancelled':
         this.finish(e, 'cancelled');

@@ -11,5 +11,5 @@ export type FromWorker =
   | { type: 'init-failed'; error: string }
   | { type: 'progress'; id: string; fraction: number; message: string; figures?: Record<string, number> }
   | { type: 'done'; id: string; result: unknown }
-  | { type: 'failed'; id: string; error: string }
+  | { type: 'failed'; id: string; error: string; refused: boolean }
   | { type: 'cancelled'; id: string };

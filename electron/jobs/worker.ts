@@ -7,6 +7,9 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../science/backend';
 import { JobCancelled, type JobContext } from '../science/job-context';
 import { runTask } from './tasks';
+import { DataError } from '../../native-data';
+import { WorkspaceError } from '../workspace/errors';
+import { ApiError } from '../contract';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 const port = parentPort;
@@ -18,6 +21,15 @@ const PROGRESS_INTERVAL_MS = 100;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The job refused its input (a file a reader would not take, a dataset or run the workspace does
+ * not hold or will not use, a bad parameter) rather than failing while it worked: no run was
+ * attempted, so the Runs table gets no failed row for it.
+ */
+function refusedInput(e: unknown): boolean {
+  return e instanceof DataError || e instanceof WorkspaceError || (e instanceof ApiError && e.code !== 'failed');
 }
 
 async function run(id: string, kind: string, params: unknown, cancelFlag: SharedArrayBuffer) {
@@ -45,7 +57,7 @@ async function run(id: string, kind: string, params: unknown, cancelFlag: Shared
     if (e instanceof JobCancelled || (controller.signal.aborted && Atomics.load(flag, 0) !== 0)) {
       send({ type: 'cancelled', id });
     } else {
-      send({ type: 'failed', id, error: errorText(e) });
+      send({ type: 'failed', id, error: errorText(e), refused: refusedInput(e) });
     }
   } finally {
     controllers.delete(id);

@@ -10,6 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -68,6 +71,71 @@ function dawnEntry(): string {
  * Throws with the reason when there is none.
  */
 export function probeWebGpuAdapter(): GpuAdapterInfo {
+  const key = driverKey();
+  const cached = readProbeCache(key);
+  if (cached && 'error' in cached) throw new Error(cached.error);
+  if (cached) return cached.info;
+  try {
+    const info = probeInChild();
+    writeProbeCache(key, { info });
+    return info;
+  } catch (e) {
+    writeProbeCache(key, { error: (e as Error).message }); // no adapter (or a crashing driver) is an answer too
+    throw e;
+  }
+}
+
+type ProbeAnswer = { info: GpuAdapterInfo } | { error: string };
+
+/**
+ * The probe costs a child process (about 0.4 s) at every engine start; its answer only changes
+ * with the driver, so it is kept for a day under a key of what could change it: Dawn's package,
+ * Node, the OS release, the Vulkan loader's settings and the installed Vulkan drivers (Linux).
+ */
+const PROBE_CACHE_MS = 24 * 3600 * 1000;
+
+function driverKey(): string {
+  const parts = [dawnEntry(), process.version, process.platform, process.arch, release(), process.env['VK_ICD_FILENAMES'] ?? '', process.env['VK_DRIVER_FILES'] ?? ''];
+  for (const dir of ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d']) {
+    try {
+      for (const f of readdirSync(dir).sort()) parts.push(`${f}:${statSync(join(dir, f)).mtimeMs}`);
+    } catch {
+      /* no such folder */
+    }
+  }
+  try {
+    parts.push(String(statSync(dawnEntry()).mtimeMs));
+  } catch {
+    /* resolved above, so present */
+  }
+  return parts.join('|');
+}
+
+function probeCacheFile(): string {
+  return join(tmpdir(), `scorescope-webgpu-probe-${typeof process.getuid === 'function' ? process.getuid() : 'user'}.json`);
+}
+
+function readProbeCache(key: string): ProbeAnswer | null {
+  try {
+    const c = JSON.parse(readFileSync(probeCacheFile(), 'utf8')) as { key: string; at: number; answer: ProbeAnswer };
+    return c.key === key && Date.now() - c.at < PROBE_CACHE_MS ? c.answer : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeProbeCache(key: string, answer: ProbeAnswer): void {
+  try {
+    const file = probeCacheFile();
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ key, at: Date.now(), answer }));
+    renameSync(tmp, file);
+  } catch {
+    /* a cache only */
+  }
+}
+
+function probeInChild(): GpuAdapterInfo {
   const url = pathToFileURL(dawnEntry()).href;
   const script = `
     const { create } = await import(${JSON.stringify(url)});

@@ -1,7 +1,7 @@
 /**
  * Runs that never finished are rows of the Runs table: a sampling job cancelled while it runs is
- * listed "cancelled" with its parameters, a re-run whose dataset was removed meanwhile "failed"
- * with the engine's error, and either is removed like any run. Through the service, as every host.
+ * listed "cancelled" with its parameters, a job that fails while it works "failed" with the
+ * error, and either is removed like any run; a job that refuses its input leaves no row. Through the service, as every host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service } from '../../electron/hosts/service';
 import { removeDataset, synthDataset } from '../../electron/workspace/datasets';
-import type { SampleRunResult } from '../../electron/contract';
+import { samplingJobKinds, type SampleRunResult } from '../../electron/contract';
+import { JobOutcomes } from '../../electron/hosts/job-outcomes';
 
 let service: Service;
 let ws = '';
@@ -47,7 +48,7 @@ describe('failed and cancelled runs in the Runs table', () => {
     expect((await rows()).filter((r) => r.status === 'cancelled')).toHaveLength(0);
   });
 
-  it('lists a re-run that failed (its dataset was removed) with the error', async () => {
+  it('a re-run refused because its dataset was removed leaves no row, and says why', async () => {
     const { id } = await service.call('sample.start', { data: 'gone', sampler: 'ei', delta: 0.01, steps: 5, n: 4 });
     const done = await service.jobs.wait(id);
     const original = (done.result as SampleRunResult).run;
@@ -55,10 +56,21 @@ describe('failed and cancelled runs in the Runs table', () => {
     const started = await service.call('runs.rerun', { id: original });
     const { info } = await service.jobs.wait(started.id);
     expect(info.state).toBe('failed');
-    await expect.poll(async () => (await rows()).filter((r) => r.status === 'failed').length).toBe(1);
-    const failed = (await rows()).find((r) => r.status === 'failed')!;
-    expect(failed).toMatchObject({ kind: 'sample', dataset: 'gone:train', n: 4, rerunOf: null });
-    expect(failed.error).toMatch(/gone/);
-    expect(failed.error).toBe(info.error);
+    expect(info.error).toMatch(/gone/);
+    // input refused before any run was attempted (the hostile-input rule: the workspace is unchanged)
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await rows()).filter((r) => r.status === 'failed')).toHaveLength(0);
+  });
+
+  it('lists a job that failed while it worked with its parameters and the error', async () => {
+    const outcomes = new JobOutcomes(ws);
+    outcomes.track('job-1', samplingJobKinds.sample, 'Sample', { data: 'g2', sampler: 'ode', delta: 0.02, steps: 7, n: 3, workspace: ws });
+    outcomes.onEvent({ type: 'failed', id: 'job-1', error: 'out of memory at step 5', refused: false });
+    outcomes.track('job-2', samplingJobKinds.sample, 'Sample', { data: 'g2', sampler: 'ode', delta: 0.02, steps: 7, n: 3, workspace: ws });
+    outcomes.onEvent({ type: 'failed', id: 'job-2', error: 'g2: no such dataset', refused: true });
+    await outcomes.flush();
+    const failed = (await rows()).filter((r) => r.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ kind: 'sample', dataset: 'g2', sampler: 'ode', delta: 0.02, steps: 7, n: 3, error: 'out of memory at step 5' });
   });
 });

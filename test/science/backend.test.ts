@@ -39,3 +39,36 @@ describe('webgpu adapter classification', () => {
     expect(isSoftwareAdapter({ ...base, vendor: 'intel', architecture: 'gen-12lp', description: 'Intel(R) Xe Graphics (TGL GT2)' })).toBe(false);
   });
 });
+
+describe('webgpu adapter probe cache', () => {
+  it('keeps the child process answer for the same drivers, and asks again when the Vulkan settings change', async () => {
+    const { probeWebGpuAdapter } = await import('../../electron/science/webgpu-device');
+    const { readFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(tmpdir(), `scorescope-webgpu-probe-${process.getuid?.() ?? 'user'}.json`);
+    const answer = () => {
+      try {
+        return { info: probeWebGpuAdapter() };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    rmSync(file, { force: true });
+    const first = answer();
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { key: string; answer: unknown };
+    expect(cached.answer).toEqual(first);
+    expect(answer()).toEqual(first); // from the cache file
+    const before = process.env['VK_ICD_FILENAMES'];
+    process.env['VK_ICD_FILENAMES'] = '/nonexistent/icd.json';
+    try {
+      const none = answer();
+      expect(none).toHaveProperty('error'); // no driver: asked again, not the cached adapter
+      expect((JSON.parse(readFileSync(file, 'utf8')) as { key: string }).key).not.toBe(cached.key);
+    } finally {
+      if (before === undefined) delete process.env['VK_ICD_FILENAMES'];
+      else process.env['VK_ICD_FILENAMES'] = before;
+      rmSync(file, { force: true });
+    }
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { useTestBackend } from '../helpers/tf';
+import { itOffWebGpu, useTestBackend } from '../helpers/tf';
 import { createNoise } from '../../electron/science/noise';
 import { ou } from '../../electron/science/forward-process';
 import { scoreFromDenoised } from '../../electron/science/scores/score';
@@ -126,7 +126,7 @@ describe('learned score: closed forms', () => {
 });
 
 describe('learned score: training', () => {
-  it('learns the exact score of N(mu, c^2 I) from 2000 samples (relative L2 error < 0.15 at t = 0.1, 0.5, 1)', async () => {
+  itOffWebGpu('learns the exact score of N(mu, c^2 I) from 2000 samples (relative L2 error < 0.15 at t = 0.1, 0.5, 1)', 'an 800-step fit, about 70 s on lavapipe; training on webgpu is covered by the other tests', async () => {
     const start = tf.memory().numTensors;
     const mu = [1, -1];
     const trained = await trainScore({ values: gaussianPoints(2000, mu, 1, 7), rows: 2000, cols: 2 },

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { useTestBackend } from '../helpers/tf';
+import { itOffWebGpu, useTestBackend } from '../helpers/tf';
 import { centralDifferenceCheck } from '../helpers/finite-differences';
 import { createNoise } from '../../electron/science/noise';
 import { bytesToMinus1To1 } from '../../electron/science/data-scaling';
@@ -108,7 +108,7 @@ describe('U-Net: structure and gradients', () => {
     expect(() => parameterCount(tiny({ imageShape: [6, 6, 3], channelMultipliers: [1, 2, 2] }))).toThrow(/H and W must be multiples of 4; got 6x6/);
   });
 
-  it('autodiff gradients of the loss equal central finite differences (float32, every weight tensor)', () => {
+  itOffWebGpu('autodiff gradients of the loss equal central finite differences (float32, every weight tensor)', 'hundreds of synchronous forward passes exhaust lavapipe\'s descriptor pools (webgpu-device.ts releaseWebGpuGarbage)', () => {
     const start = tf.memory().numTensors;
     const a = tiny();
     const net = noisePredictor(randomModel(a, 4), true);
@@ -152,7 +152,7 @@ describe('U-Net: training', () => {
     expect(Array.from(whole.model.weights[0]!.values)).not.toEqual(Array.from(whole.rawWeights[0]!.values));
   });
 
-  it.skipIf(!cifarMiniAvailable)(`lowers the loss on CIFAR-10 images within 40 steps on the test backend, leaking no tensors per step (${CIFAR_MINI})`, async () => {
+  itOffWebGpu(`lowers the loss on CIFAR-10 images within 40 steps on the test backend, leaking no tensors per step (${CIFAR_MINI})`, '40 U-Net steps take about 170 s on lavapipe', async () => {
     const start = tf.memory().numTensors;
     const pixels = loadCifarMini(64).pixels;
     const data = { values: bytesToMinus1To1(pixels), rows: 64, cols: 3072 };
@@ -184,5 +184,5 @@ describe('U-Net: training', () => {
     for (const [i, b] of before.entries()) expect(after[i]!, `t index ${i}`).toBeLessThan(0.8 * b);
     expect(new Set(counts).size, 'tensors held after each step').toBe(1);
     expect(tf.memory().numTensors).toBe(start);
-  });
+  }, undefined, it.skipIf(!cifarMiniAvailable));
 });

@@ -7,6 +7,7 @@
  * (see electron/workspace/exports/audit-files.ts for the files). Nothing is written to runs/
  * until the metrics exist: a failed or cancelled audit leaves no run folder.
  */
+import { WorkspaceError } from '../../workspace/errors';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditHeadline, type AuditRequest, type AuditSplitInfo, type AuditSummary } from '../../contract/audit';
@@ -52,9 +53,9 @@ async function splitInfo(workspace: string, s: LoadedSplit, name: string): Promi
 async function imageSplit(workspace: string, ref: string, role: string): Promise<LoadedSplit & { pixels: Uint8Array }> {
   const s = await loadSplit(workspace, ref);
   if (s.manifest.kind !== 'images' || !(s.data instanceof Uint8Array) || s.shape.length !== 4) {
-    throw new Error(`${role} ${ref} holds ${s.manifest.kind} of shape (${s.shape.slice(1).join(', ')}); audits compare images (H x W x C)`);
+    throw new WorkspaceError('refused', `${role} ${ref} holds ${s.manifest.kind} of shape (${s.shape.slice(1).join(', ')}); audits compare images (H x W x C)`);
   }
-  if ((s.shape[0] ?? 0) < 2) throw new Error(`${role} ${ref} has ${s.shape[0]} image(s); an audit needs at least 2 (d1/d2)`);
+  if ((s.shape[0] ?? 0) < 2) throw new WorkspaceError('refused', `${role} ${ref} has ${s.shape[0]} image(s); an audit needs at least 2 (d1/d2)`);
   return { ...s, pixels: s.data };
 }
 
@@ -71,7 +72,7 @@ function shapeMismatch(samples: LoadedSamples, trainRef: string, trainShape: num
       ? `; resize them on reading (CLI --resize ${trainShape[0]}; request resize: ${trainShape[0]})`
       : ''
     : '; resize or convert them before auditing';
-  return new Error(`samples ${samples.source.path} are ${got} images but the training split ${trainRef} holds ${want} images${fix}`);
+  return new WorkspaceError('refused', `samples ${samples.source.path} are ${got} images but the training split ${trainRef} holds ${want} images${fix}`);
 }
 
 export interface AuditOutcome {
@@ -105,13 +106,13 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     testName = parseDatasetRef(r).name;
     test = await imageSplit(workspace, r, 'test split');
     if (test.shape.slice(1).join() !== trainShape.join()) {
-      throw new Error(`test split ${r} holds ${test.shape.slice(1).join('x')} images, the training split ${trainName}:${trainSplit} ${trainShape.join('x')}: they must match`);
+      throw new WorkspaceError('refused', `test split ${r} holds ${test.shape.slice(1).join('x')} images, the training split ${trainName}:${trainSplit} ${trainShape.join('x')}: they must match`);
     }
   }
   const n = train.shape[0]!;
   const m = samples.count;
   const d = trainShape.reduce((a, b) => a * b, 1);
-  if (req.k > n) throw new Error(`k=${req.k} is more than the ${n} images of ${trainName}:${trainSplit}`);
+  if (req.k > n) throw new WorkspaceError('refused', `k=${req.k} is more than the ${n} images of ${trainName}:${trainSplit}`);
   const trainUnit = pixelsToUnit(train.pixels, n, d);
   const sampleUnit = pixelsToUnit(samples.pixels, m, d);
   const testUnit = test ? pixelsToUnit(test.pixels, test.shape[0]!, d) : null;

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DataError, naturalCompare, readLimits, readNpz, readSource, type ReadLimits, type ResizeFit } from '../../../native-data';
-import { isRunId, runDirectory, runsDirectory, type RunManifest } from '../../workspace/runs';
+import { isRunId, runDirectory, runsDirectory, RunNotFound, type RunManifest } from '../../workspace/runs';
 import type { JobContext } from '../../science/job-context';
 
 export interface LoadedSamples {
@@ -55,7 +55,7 @@ async function runFolderOf(workspace: string, given: string): Promise<{ id: stri
     const dir = runDirectory(workspace, given);
     if (await exists(join(dir, 'run.json'))) return { id: given, dir };
     if (!(await exists(given))) {
-      throw new Error(`samples: no run "${given}" in ${runsDirectory(workspace)} (and no file or folder of that name)`);
+      throw new RunNotFound(`samples: no run "${given}" in ${runsDirectory(workspace)} (and no file or folder of that name)`);
     }
   }
   const path = resolve(given);
