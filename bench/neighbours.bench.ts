@@ -1,7 +1,10 @@
 /**
  * Exact k-NN speed: 1 000 queries against the 50 000 CIFAR-10 training images, k = 5,
- * D = 3 072, pixels in [0, 1]: the native CPU kernels on all threads and on one thread, then
- * tfjs on the backend initBackend picks, side by side with a numpy/OpenBLAS reference figure.
+ * D = 3 072, pixels in [0, 1]: the native CPU kernels on all threads (the default kernel path,
+ * then AVX2 when the default is AVX-512, for comparison) and on one thread, then tfjs on the
+ * backend initBackend picks, side by side with a numpy/OpenBLAS reference figure. Each search is
+ * timed BENCH_REPS times (default 3) and the median is reported (figures `knn`, `knnAvx2`,
+ * `knn1Thread`, `knnTfjs`, `knnNoisyCopies` for bench/run.ts --json).
  * BENCH_NN_TFJS=0 skips the (slow) tfjs run. Real data, read from
  * ../shared/data/cifar10/cifar-10-binary.tar.gz with native-data's tar reader.
  * Queries: the first 1 000 test images, then 200 noisy copies of training images (sanity check
@@ -18,7 +21,7 @@ import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { readTar } from '../native-data';
 import { initBackend } from '../electron/science/backend';
-import { nativeKernelInfo } from '../electron/science/native/kernels';
+import { loadNativeKernels, nativeKernelInfo } from '../electron/science/native/kernels';
 import {
   createNativeNeighbourSearch,
   createReferenceSet,
@@ -30,6 +33,7 @@ import {
 } from '../electron/science/neighbours';
 import { createNoise } from '../electron/science/noise';
 import { auditMetrics } from '../electron/science/metrics';
+import { benchReps, recordFigure, timeRuns } from './report';
 
 const archive = CIFAR_FULL;
 const record = 3073;
@@ -91,8 +95,11 @@ export default async function bench(): Promise<void> {
   const rows: { label: string; seconds: number }[] = [];
   let reference: NeighbourResult | undefined;
 
-  /** Times one search of the 1 000 queries (after a 1-query warm-up) and checks it against the first one run. */
-  const timeSearch = async (label: string, search: NeighbourSearch): Promise<void> => {
+  /**
+   * Times the search of the 1 000 queries (after a 1-query warm-up; median of BENCH_REPS runs),
+   * checks it against the first search run, and records it as figure `figure`.
+   */
+  const timeSearch = async (label: string, search: NeighbourSearch, figure: string, facts: Record<string, unknown>): Promise<void> => {
     let t = performance.now();
     const set = search.createReference(trainUnit, train.n, D);
     console.log(`${label}: prepare reference ${seconds(t).toFixed(2)} s, tensors ${mb(tf.memory().numBytes)} MB, rss ${mb(process.memoryUsage().rss)} MB`);
@@ -101,17 +108,22 @@ export default async function bench(): Promise<void> {
       t = performance.now();
       await search.nearest(queries.subarray(0, D), 1, set, k);
       const warm = seconds(t);
-      t = performance.now();
-      const res = await search.nearest(queries, test.n, set, k);
-      const s = seconds(t);
+      let res: NeighbourResult | undefined;
+      const timed = await timeRuns(benchReps(), async () => {
+        res = await search.nearest(queries, test.n, set, k);
+      });
+      const s = timed.seconds;
+      if (!res) throw new Error('no search result');
       rows.push({ label, seconds: s });
+      recordFigure(figure, timed.runs, { flops, kernel: res.kernel, shape: `${test.n} x ${train.n} x ${D}`, k, ...facts });
       let sameLabel = 0;
       for (let i = 0; i < test.n; i++) if (train.labels[res.indices[i * k]!] === test.labels[i]) sameLabel++;
-      const same = reference ? (res.indices.every((v, i) => v === reference!.indices[i]) && res.distances.every((v, i) => v === reference!.distances[i]) ? 'identical to the first run' : 'DIFFERS from the first run') : 'first run';
-      reference ??= res;
+      const result = res;
+      const same = reference ? (result.indices.every((v, i) => v === reference!.indices[i]) && result.distances.every((v, i) => v === reference!.distances[i]) ? 'identical to the first run' : 'DIFFERS from the first run') : 'first run';
+      reference ??= result;
       console.log(
         `  knn ${test.n} x ${train.n} x ${D}, k=${k} [${res.kernel}]: ${s.toFixed(2)} s, ${(flops / s / 1e9).toFixed(1)} GFLOP/s ` +
-          `(warm-up query ${warm.toFixed(2)} s), exact rescans ${res.exactFallbacks}, NN1 label match ${((100 * sameLabel) / test.n).toFixed(1)}%, median d1 ${median(res.distances, k).toFixed(2)}, ${same}`,
+          `(median of ${timed.runs.length}: ${timed.runs.map((r) => r.toFixed(2)).join(', ')} s; warm-up query ${warm.toFixed(2)} s), exact rescans ${res.exactFallbacks}, NN1 label match ${((100 * sameLabel) / test.n).toFixed(1)}%, median d1 ${median(res.distances, k).toFixed(2)}, ${same}`,
       );
       // noisy copies: each should find its source
       const m = 200;
@@ -120,9 +132,13 @@ export default async function bench(): Promise<void> {
       const noisy = new Float32Array(m * D);
       const noise = rng.normalArray(m * D);
       for (let i = 0; i < m; i++) for (let j = 0; j < D; j++) noisy[i * D + j] = trainUnit[sources[i]! * D + j]! + 0.02 * noise[i * D + j]!;
-      t = performance.now();
-      const copies = await search.nearest(noisy, m, set, k);
-      const sc = seconds(t);
+      let copies: NeighbourResult | undefined;
+      const copyRuns = await timeRuns(benchReps(), async () => {
+        copies = await search.nearest(noisy, m, set, k);
+      });
+      const sc = copyRuns.seconds;
+      if (!copies) throw new Error('no search result');
+      if (figure === 'knn') recordFigure('knnNoisyCopies', copyRuns.runs, { flops: 2 * m * train.n * D, kernel: copies.kernel, shape: `${m} x ${train.n} x ${D}`, k, ...facts });
       let found = 0;
       for (let i = 0; i < m; i++) if (copies.indices[i * k] === sources[i]) found++;
       console.log(`  knn ${m} noisy copies (sigma 0.02): ${sc.toFixed(2)} s, ${((2 * m * train.n * D) / sc / 1e9).toFixed(1)} GFLOP/s, source found ${found}/${m}, exact rescans ${copies.exactFallbacks}`);
@@ -132,13 +148,19 @@ export default async function bench(): Promise<void> {
   };
 
   const native = nativeKernelInfo();
-  if (native.available) {
-    await timeSearch(`native ${native.kernel}, ${native.threads} threads`, createNativeNeighbourSearch()!);
-    if (native.threads > 1) await timeSearch(`native ${native.kernel}, 1 thread`, createNativeNeighbourSearch({ threads: 1 })!);
+  const kernels = loadNativeKernels();
+  if (native.available && kernels) {
+    if (native.why) console.log(`native kernel: ${native.why}`);
+    await timeSearch(`native ${native.kernel}, ${native.threads} threads`, createNativeNeighbourSearch()!, 'knn', { threads: native.threads });
+    // the AVX2 path beside the AVX-512 one: what the dispatch buys on this CPU
+    if (kernels.kernel === 'native-avx512' && kernels.supported.includes('native-avx2')) {
+      await timeSearch(`native native-avx2, ${native.threads} threads`, createNativeNeighbourSearch({ kernel: 'native-avx2' })!, 'knnAvx2', { threads: native.threads });
+    }
+    if (native.threads > 1) await timeSearch(`native ${native.kernel}, 1 thread`, createNativeNeighbourSearch({ threads: 1 })!, 'knn1Thread', { threads: 1 });
   } else {
     console.log(`native kernels unavailable: ${native.why}`);
   }
-  if (process.env['BENCH_NN_TFJS'] !== '0') await timeSearch(`tfjs ${info.name}`, tfjsNeighbourSearch);
+  if (process.env['BENCH_NN_TFJS'] !== '0') await timeSearch(`tfjs ${info.name}`, tfjsNeighbourSearch, native.available ? 'knnTfjs' : 'knn', { backend: info.name });
   console.log(`summary, knn ${test.n} x ${train.n} x ${D} k=${k} (flops counted as 2 M N D):`);
   for (const r of rows) console.log(`  ${r.label.padEnd(34)} ${r.seconds.toFixed(2).padStart(6)} s  ${(flops / r.seconds / 1e9).toFixed(1).padStart(6)} GFLOP/s`);
   console.log(`  ${'numpy/OpenBLAS matmul (reference)'.padEnd(34)} ${'1.85'.padStart(6)} s  ${'166.0'.padStart(6)} GFLOP/s  (measured once on this 2-core machine, 2 threads; not re-run here)`);

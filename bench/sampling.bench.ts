@@ -5,8 +5,12 @@
  * GFLOP/s counts the two products, 2 * B * N * D * 2 flops per score evaluation.
  * Env: SCORESCOPE_BENCH_CHUNKS=1024,4096 sweeps chunk sizes (default: the score's default);
  * SCORESCOPE_BENCH_N=10000 picks N; SCORESCOPE_BENCH_BACKENDS=native,tfjs picks the score
- * implementations (native denoiser, native/src/denoise.cc, vs tfjs). Times are best-of-3..5 (the
- * machine may be shared). Also: the delta sweep's KDE mutual information (256 draws) per delta.
+ * implementations (native denoiser, native/src/denoise.cc, vs tfjs). Times are the median of
+ * BENCH_REPS runs (default 3; the best is printed beside it, the machine may be shared). Also: the
+ * delta sweep's KDE mutual information (256 draws) per delta. Figures for bench/run.ts --json:
+ * `scoreStep` (the dense Euler–Maruyama step, B = 64, N = 50 000, first backend run), `scoreEval`
+ * (t = 1) and `scoreEvalSparse` (t = 0.01), `miFirstDelta`, `miNextDelta`; other N and backends
+ * get suffixes (`scoreStepN10000`, `scoreStepTfjs`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../electron/science/backend';
@@ -16,6 +20,7 @@ import { createNoise } from '../electron/science/noise';
 import { sampleEulerMaruyama } from '../electron/science/samplers/sde';
 import { kdeMutualInformation, mutualInformationDraws } from '../electron/science/metrics/kde-mutual-information';
 import { xorshiftUniform } from '../test/science/fixtures/xorshift';
+import { benchReps, median, recordFigure } from './report';
 
 const B = 64;
 const D = 3072;
@@ -25,47 +30,58 @@ function heapMB(): string {
   return backend.wasm ? `${(backend.wasm.HEAPU8.length / 1e6).toFixed(0)} MB wasm heap` : `${tf.memory().numBytes / 1e6} MB in tensors`;
 }
 
-/** Best-of-`reps` wall time of f in seconds (the machine may be shared: the minimum is the cleanest). */
-function bestOf(reps: number, f: () => void): number {
-  let best = Infinity;
+/** Wall times of `reps` runs of f in seconds. */
+function timesOf(reps: number, f: () => void): number[] {
+  const runs: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     f();
-    best = Math.min(best, (performance.now() - t0) / 1000);
+    runs.push((performance.now() - t0) / 1000);
   }
-  return best;
+  return runs;
+}
+
+/** The figure name for this N and backend: plain for the headline case, suffixed otherwise. */
+function figureName(base: string, N: number, backend: Backend, primary: Backend): string {
+  return `${base}${N === 50_000 ? '' : `N${N}`}${backend === primary ? '' : backend === 'tfjs' ? 'Tfjs' : 'Native'}`;
 }
 
 type Backend = 'native' | 'tfjs';
 
-async function benchOne(N: number, chunkSize: number | undefined, values: Float32Array, backend: Backend): Promise<void> {
+async function benchOne(N: number, chunkSize: number | undefined, values: Float32Array, backend: Backend, primary: Backend): Promise<void> {
   const gflop = (2 * B * N * D * 2) / 1e9;
   let t0 = performance.now();
   const score = empiricalScore({ values: values.subarray(0, N * D), rows: N, cols: D }, { backend, ...(chunkSize ? { chunkSize } : {}) });
   const build = (performance.now() - t0) / 1000;
   const label = `${score.kernel} N=${N}${backend === 'tfjs' ? ` chunk=${chunkSize ?? 'default'}` : ''}`;
   const x = createNoise(1, 0).normal([B, D]) as tf.Tensor2D;
-  const reps = N > 20_000 ? 3 : 5;
+  const reps = Math.max(benchReps(), N > 20_000 ? 3 : 5);
+  // one figure per (N, backend): the default chunk of a tfjs chunk sweep
+  const record = chunkSize === undefined ? (base: string, runs: number[], flops?: number) => recordFigure(figureName(base, N, backend, primary), runs, { ...(flops ? { flops } : {}), kernel: score.kernel, B, N, D }) : () => undefined;
   try {
     score.at(1, x).dispose(); // warm-up
     // t = 1: dense weights (both products run in full); t = 0.01: nearly one-hot weights, the
     // second product is skipped or gathered (GFLOP/s there is "effective", counted as dense)
     for (const t of [1, 0.01]) {
-      const sec = bestOf(reps, () => {
+      const runs = timesOf(reps, () => {
         const s = score.at(t, x);
         s.dataSync();
         s.dispose();
       });
-      console.log(`  ${label} t=${t}: ${sec.toFixed(3)} s per score evaluation, ${(gflop / sec).toFixed(1)} GFLOP/s (${gflop.toFixed(1)} GFLOP)`);
+      const sec = median(runs);
+      record(t === 1 ? 'scoreEval' : 'scoreEvalSparse', runs, gflop * 1e9);
+      console.log(`  ${label} t=${t}: ${sec.toFixed(3)} s per score evaluation (median, best ${Math.min(...runs).toFixed(3)}), ${(gflop / sec).toFixed(1)} GFLOP/s (${gflop.toFixed(1)} GFLOP)`);
     }
     // full Euler–Maruyama steps (score + JS noise + update) in the dense regime, as the sampler runs them
     const grid = Float64Array.of(1, 0.95, 0.9);
-    const perStep = bestOf(reps - 1, () => {
+    const stepRuns = timesOf(Math.max(3, reps - 1), () => {
       const y = sampleEulerMaruyama(score, x, grid, createNoise(2, 1));
       y.dataSync();
       y.dispose();
-    }) / (grid.length - 1);
-    console.log(`  ${label}: ${perStep.toFixed(3)} s per Euler–Maruyama step (dense), ${(gflop / perStep).toFixed(1)} GFLOP/s; set-up ${build.toFixed(1)} s; ${heapMB()}`);
+    }).map((s) => s / (grid.length - 1));
+    const perStep = median(stepRuns);
+    record('scoreStep', stepRuns, gflop * 1e9);
+    console.log(`  ${label}: ${perStep.toFixed(3)} s per Euler–Maruyama step (dense; median, best ${Math.min(...stepRuns).toFixed(3)}), ${(gflop / perStep).toFixed(1)} GFLOP/s; set-up ${build.toFixed(1)} s; ${heapMB()}`);
     // the delta sweep's mutual information: 256 (index, noise) draws through the top weights
     const data = { values: values.subarray(0, N * D), rows: N, cols: D };
     const draws = mutualInformationDraws(N, D, 256, 0);
@@ -75,6 +91,9 @@ async function benchOne(N: number, chunkSize: number | undefined, values: Float3
     t0 = performance.now();
     const mi = kdeMutualInformation(score, data, 0.5, draws);
     const again = (performance.now() - t0) / 1000;
+    // one run each: the first delta is, by definition, timed once per score
+    record('miFirstDelta', [first]);
+    record('miNextDelta', [again]);
     console.log(`  ${label}: KDE mutual information, 256 draws: ${first.toFixed(2)} s first delta (incl. set-up), ${again.toFixed(2)} s next; t=0.5: ${mi.nats.toFixed(4)} of log N = ${mi.logN.toFixed(4)} nats`);
   } finally {
     x.dispose();
@@ -94,8 +113,8 @@ export default async function run(): Promise<void> {
   const values = xorshiftUniform(Math.max(...sizes) * D, 7);
   for (const N of sizes) {
     for (const backend of backends) {
-      if (backend === 'native') await benchOne(N, undefined, values, backend);
-      else for (const c of chunks) await benchOne(N, c, values, backend);
+      if (backend === 'native') await benchOne(N, undefined, values, backend, backends[0]!);
+      else for (const c of chunks) await benchOne(N, c, values, backend, backends[0]!);
     }
   }
 }

@@ -52,7 +52,7 @@ function newestSource() {
 
 /** Loads the binary in a fresh node to prove it works (an incompatible binary must not pass). */
 function probe() {
-  const code = `const k = require(${JSON.stringify(binary)}); const i = k.info(); console.log(i.avx2 ? 'native-avx2' : 'native-portable', i.hardwareThreads);`;
+  const code = `const k = require(${JSON.stringify(binary)}); const i = k.info(); console.log(i.avx512 ? 'native-avx512' : i.avx2 ? 'native-avx2' : 'native-portable', i.hardwareThreads);`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) unavailable(`built ${relative(root, binary)} but it does not load: ${(r.stderr || r.error?.message || '').split('\n').find((l) => l.trim()) ?? 'unknown error'}`);
   return r.stdout.trim();

@@ -1,14 +1,16 @@
 // N-API surface of the ScoreScope kernels (plain node_api.h, context-aware, no global state):
-//   info() -> { avx2, hardwareThreads }
+//   info() -> { avx2, avx512, hardwareThreads }
 //   packReference(data: Float32Array, n, d, norms: Float64Array, mean?: Float64Array) -> handle
 //     (with `mean`: rows packed centred, y - mean; norms must then be those of the centred rows)
 //   packQueries(data: Float32Array, m, d) -> handle
 //   free(handle)
 //   nearestBlock(ref, queries, refStart, refCount, pool, scores: Float64Array, indices: Int32Array,
-//                counts: Int32Array, exclude: Int32Array | null, threads, portable) -> Promise<void>
-//   productsBlock(ref, queries, refStart, refCount, out: Float32Array, threads, portable) -> Promise<void>
+//                counts: Int32Array, exclude: Int32Array | null, threads, kernel) -> Promise<void>
+//   productsBlock(ref, queries, refStart, refCount, out: Float32Array, threads, kernel) -> Promise<void>
 //   denoise(ref, rows: Float32Array, x: Float32Array, B, m, s2, out: Float32Array,
-//           lse: Float64Array | null, threads, portable) -> undefined   (SYNCHRONOUS, denoise.h)
+//           lse: Float64Array | null, threads, kernel) -> undefined   (SYNCHRONOUS, denoise.h)
+// kernel: 'avx512' | 'avx2' | 'portable' (a RangeError when this CPU lacks it), or a boolean as
+// before (true: portable, false: the fastest this CPU runs).
 // Handles are finalised by the GC if never freed; free() during a running call is deferred.
 #include <node_api.h>
 
@@ -108,6 +110,29 @@ Handle* handle(napi_env env, napi_value v, const napi_type_tag& tag, const char*
   return h;
 }
 
+// The kernel argument: a name this CPU runs, or the legacy boolean `portable`.
+Kernel kernelArg(napi_env env, napi_value v) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (type == napi_boolean) return boolean(env, v) ? Kernel::Portable : bestKernel();
+  char name[16] = {0};
+  size_t length = 0;
+  if (type != napi_string || napi_get_value_string_utf8(env, v, name, sizeof(name), &length) != napi_ok) {
+    throw ArgError("kernel must be 'avx512', 'avx2' or 'portable'");
+  }
+  const std::string k(name, length);
+  if (k == "portable") return Kernel::Portable;
+  if (k == "avx2") {
+    if (!cpuHasAvx2Fma()) throw ArgError("kernel 'avx2': this CPU has no AVX2+FMA");
+    return Kernel::Avx2;
+  }
+  if (k == "avx512") {
+    if (!cpuHasAvx512()) throw ArgError("kernel 'avx512': this CPU has no AVX-512F");
+    return Kernel::Avx512;
+  }
+  throw ArgError("kernel must be 'avx512', 'avx2' or 'portable', got '" + k + "'");
+}
+
 napi_value throwArg(napi_env env, const std::exception& e) {
   napi_throw_range_error(env, "ERR_SCORESCOPE_KERNELS", e.what());
   return nullptr;
@@ -133,11 +158,13 @@ int hardwareThreads() {
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value out, avx2, threads;
+  napi_value out, avx2, avx512, threads;
   napi_create_object(env, &out);
   napi_get_boolean(env, cpuHasAvx2Fma(), &avx2);
+  napi_get_boolean(env, cpuHasAvx512(), &avx512);
   napi_create_int32(env, hardwareThreads(), &threads);
   napi_set_named_property(env, out, "avx2", avx2);
+  napi_set_named_property(env, out, "avx512", avx512);
   napi_set_named_property(env, out, "hardwareThreads", threads);
   return out;
 }
@@ -296,7 +323,7 @@ void readCommon(napi_env env, const std::vector<napi_value>& argv, size_t thread
   c.refCount = integer(env, argv[3], "refCount", 1, c.ref->packed.rows - c.refStart);
   const int64_t threads = integer(env, argv[threadsAt], "threads", 0, 1024);
   c.threads = threads == 0 ? hardwareThreads() : static_cast<int>(threads);
-  c.kernel = !boolean(env, argv[threadsAt + 1]) && cpuHasAvx2Fma() ? Kernel::Avx2 : Kernel::Portable;
+  c.kernel = kernelArg(env, argv[threadsAt + 1]);
 }
 
 napi_value NearestBlock(napi_env env, napi_callback_info info) {
@@ -364,7 +391,7 @@ napi_value Denoise(napi_env env, napi_callback_info info) {
     double* lse = nullptr;
     if (lseType != napi_null && lseType != napi_undefined) lse = typedArray<double>(env, argv[7], napi_float64_array, "lse", static_cast<size_t>(B));
     const int64_t threads = integer(env, argv[8], "threads", 0, 1024);
-    const Kernel kernel = !boolean(env, argv[9]) && cpuHasAvx2Fma() ? Kernel::Avx2 : Kernel::Portable;
+    const Kernel kernel = kernelArg(env, argv[9]);
     DenoiseInputs in;
     in.ref = &ref->packed;
     in.norms = ref->norms.data();

@@ -131,7 +131,8 @@ __attribute__((target("avx2,fma"))) void gatherAvx2(int64_t d, const float* rows
 
 GatherAxpy gatherFor(Kernel k) {
 #if SCORESCOPE_DENOISE_X86
-  if (k == Kernel::Avx2) return gatherAvx2;
+  // the row updates are memory-bound: AVX2 serves the AVX-512 path too
+  if (k == Kernel::Avx2 || k == Kernel::Avx512) return gatherAvx2;
 #endif
   (void)k;
   return gatherPortable;
@@ -139,7 +140,7 @@ GatherAxpy gatherFor(Kernel k) {
 
 struct Pass {
   const DenoiseInputs* in;
-  MicroKernel kern;
+  Kernel kernel;
   GatherAxpy gather;
   const Packed* queries;
   const float* meanF;  // [d] float centre (zeros when none)
@@ -153,7 +154,7 @@ void foldBlock(const Pass& p, Worker& w, int64_t js, int64_t je, const SegmentSu
   const int64_t i0 = js * kNR;
   const int64_t n = std::min(je * kNR, ref.rows) - i0;
   float* C = w.logits.data;
-  dotsBlock(p.kern, *p.queries, 0, p.queries->slivers, ref, js, je, C, kBlockRefs);
+  dotsBlock(p.kernel, *p.queries, 0, p.queries->slivers, ref, js, je, C, kBlockRefs);
 
   const double* norms = p.in->norms + i0;
   int64_t pairs = 0;
@@ -235,6 +236,10 @@ void foldBlock(const Pass& p, Worker& w, int64_t js, int64_t je, const SegmentSu
   float* Y = w.rows.data;
   for (int64_t j = 0; j < n; j++) {
     const float* y = p.in->rows + (i0 + j) * d;
+    if (p.kernel == Kernel::Avx512) {
+      packCentredRowAvx512(y, mean, d, Y + j * kNR, n * kNR);
+      continue;
+    }
     int64_t k = 0;
     for (int64_t cs = 0; k < d; cs++) {
       float* dst = Y + (cs * n + j) * kNR;
@@ -244,12 +249,7 @@ void foldBlock(const Pass& p, Worker& w, int64_t js, int64_t je, const SegmentSu
       k += kNR;
     }
   }
-  for (int64_t cs = 0; cs < p.dPad / kNR; cs++) {
-    const float* Bp = Y + cs * n * kNR;
-    for (int64_t rs = 0; rs < p.rowsPad / kMR; rs++) {
-      p.kern(n, W + rs * n * kMR, Bp, seg.acc + rs * kMR * p.dPad + cs * kNR, p.dPad, true);
-    }
-  }
+  packedProduct(p.kernel, n, W, p.rowsPad / kMR, n * kMR, Y, p.dPad / kNR, n * kNR, seg.acc, p.dPad, true);
 }
 
 }  // namespace
@@ -277,7 +277,6 @@ void denoise(const DenoiseInputs& in, const float* x, int64_t B, double m, doubl
   AlignedFloats acc(static_cast<size_t>(segments * rowsPadMax * dPad));
   std::vector<double> maxima(static_cast<size_t>(segments * rowsMax)), sums(maxima.size());
   std::vector<float> q(static_cast<size_t>(rowsMax * d));
-  const MicroKernel kern = microKernel(kernel);
 
   for (int64_t r0 = 0; r0 < B; r0 += kRowBlock) {
     const int64_t R = std::min(kRowBlock, B - r0);
@@ -294,7 +293,7 @@ void denoise(const DenoiseInputs& in, const float* x, int64_t B, double m, doubl
       ~FreeQueries() { freePacked(p); }
     } freeQueries{queries};
 
-    const Pass pass{&in, kern, gatherFor(kernel), &queries, meanF.data(), R, rowsPad, d, dPad, alpha, beta};
+    const Pass pass{&in, kernel, gatherFor(kernel), &queries, meanF.data(), R, rowsPad, d, dPad, alpha, beta};
     const double flops = 4.0 * static_cast<double>(R) * static_cast<double>(N) * static_cast<double>(d);
     int parts = threads < 1 ? 1 : threads;
     if (flops < 8e6) parts = 1;

@@ -30,6 +30,11 @@
 #ifndef SCORESCOPE_NC
 #define SCORESCOPE_NC 512
 #endif
+// AVX-512 query block: twice the rows per pass of a reference block (L2 holds 192 x KC queries
+// and the 192 x NC products), so each reference row is streamed from memory half as often.
+#ifndef SCORESCOPE_MC512
+#define SCORESCOPE_MC512 192
+#endif
 
 namespace scorescope {
 namespace {
@@ -37,8 +42,14 @@ namespace {
 constexpr int64_t kKC = SCORESCOPE_KC;
 constexpr int64_t kMC = SCORESCOPE_MC;
 constexpr int64_t kNC = SCORESCOPE_NC;
+constexpr int64_t kMC512 = SCORESCOPE_MC512;
 static_assert(kMC % kMR == 0, "MC must be a multiple of MR");
+static_assert(kMC512 % (2 * kMR) == 0, "MC512 must be a multiple of 2 MR");
 static_assert(kNC % kNR == 0, "NC must be a multiple of NR");
+
+// The smallest reference block the guided hand-out gives (128 rows): below it the queries,
+// streamed once per block, would cost more than the products.
+constexpr int64_t kMinBlockSlivers = 8;
 
 // Below this many flops a call runs on one thread: spawning costs more than it saves.
 constexpr double kMinParallelFlops = 8e6;
@@ -159,51 +170,68 @@ __attribute__((target("avx2,fma"))) void microAvx2(int64_t kc, const float* __re
 
 MicroKernel microKernel(Kernel k) {
 #if SCORESCOPE_X86
-  if (k == Kernel::Avx2) return microAvx2;
+  if (k == Kernel::Avx2 || k == Kernel::Avx512) return microAvx2;
 #endif
   (void)k;
   return microPortable;
 }
 
-// C[(qi) * ldc + rj] = dot(query row qs0*MR + qi, reference row rs0*NR + rj) over the full depth,
-// for query slivers [qs0, qs1) and reference slivers [rs0, rs1). C must be 64-byte aligned and
-// ldc a multiple of NR (aligned tile rows).
-void dotsBlock(MicroKernel kern, const Packed& q, int64_t qs0, int64_t qs1, const Packed& ref, int64_t rs0, int64_t rs1,
-               float* C, int64_t ldc) {
+void packedProduct(Kernel k, int64_t kc, const float* A, int64_t aSlivers, int64_t aStride, const float* B, int64_t bSlivers,
+                   int64_t bStride, float* C, int64_t ldc, bool accumulate) {
+  if (k == Kernel::Avx512) {
+    packedProductAvx512(kc, A, aSlivers, aStride, B, bSlivers, bStride, C, ldc, accumulate);
+    return;
+  }
+  const MicroKernel kern = microKernel(k);
+  for (int64_t r = 0; r < bSlivers; r++) {
+    const float* b = B + r * bStride;
+    float* column = C + r * kNR;
+    for (int64_t q = 0; q < aSlivers; q++) kern(kc, A + q * aStride, b, column + q * kMR * ldc, ldc, accumulate);
+  }
+}
+
+int64_t depthBlock(Kernel k) { return k == Kernel::Avx512 ? depthBlockAvx512() : kKC; }
+
+void dotsBlock(Kernel k, const Packed& q, int64_t qs0, int64_t qs1, const Packed& ref, int64_t rs0, int64_t rs1, float* C,
+               int64_t ldc) {
   const int64_t d = q.d;
-  for (int64_t pc = 0; pc < d; pc += kKC) {
-    const int64_t kc = std::min(kKC, d - pc);
-    for (int64_t rs = rs0; rs < rs1; rs++) {
-      const float* B = ref.data + rs * d * kNR + pc * kNR;
-      float* column = C + (rs - rs0) * kNR;
-      for (int64_t qs = qs0; qs < qs1; qs++) {
-        const float* A = q.data + qs * d * kMR + pc * kMR;
-        kern(kc, A, B, column + (qs - qs0) * kMR * ldc, ldc, pc > 0);
-      }
-    }
+  const int64_t depth = depthBlock(k);
+  for (int64_t pc = 0; pc < d; pc += depth) {
+    const int64_t kc = std::min(depth, d - pc);
+    packedProduct(k, kc, q.data + qs0 * d * kMR + pc * kMR, qs1 - qs0, d * kMR, ref.data + rs0 * d * kNR + pc * kNR, rs1 - rs0,
+                  d * kNR, C, ldc, pc > 0);
   }
 }
 
 namespace {
 
-// Visits the products of all query rows with reference blocks of NC rows: visit(rowFirst, rowEnd,
-// colFirst, colEnd, C, ldc) where C[(r - rowFirst) * ldc + (j - colFirst)] holds q_r . y_j. Blocks
-// of slivers [s0, s1) are taken from `next`, shared by the threads, so a thread slowed down by
-// other load (or running on a slower core) simply takes fewer blocks.
+// Visits the products of all query rows with reference blocks of up to NC rows: visit(rowFirst,
+// rowEnd, colFirst, colEnd, C, ldc) where C[(r - rowFirst) * ldc + (j - colFirst)] holds q_r . y_j.
+// Blocks are handed out from `next` (reference slivers taken so far, shared by the threads) in
+// guided fashion: a share of what remains, never more than NC rows nor fewer than kMinBlockSlivers,
+// so a thread slowed down by other load takes fewer blocks and the threads finish together.
 template <class Visit>
-void forEachBlock(MicroKernel kern, const Packed& q, const Packed& ref, int64_t s0, int64_t s1, int parts,
+void forEachBlock(Kernel kernel, const Packed& q, const Packed& ref, int64_t s0, int64_t s1, int parts,
                   std::atomic<int64_t>& next, Visit&& visit) {
-  AlignedFloats C(static_cast<size_t>(kMC * kNC));
+  const int64_t mc = kernel == Kernel::Avx512 ? kMC512 : kMC;
+  AlignedFloats C(static_cast<size_t>(mc * kNC));
+  const int64_t total = s1 - s0;
   // NC rows per block, fewer when that would leave threads idle (small calls: ~4 blocks each)
-  const int64_t refSliversPerBlock = std::max<int64_t>(1, std::min<int64_t>(kNC / kNR, (s1 - s0 + 4 * parts - 1) / (4 * parts)));
-  constexpr int64_t querySliversPerBlock = kMC / kMR;
+  const int64_t maxSlivers = std::max<int64_t>(1, std::min<int64_t>(kNC / kNR, (total + 4 * parts - 1) / (4 * parts)));
+  const int64_t minSlivers = std::min<int64_t>(maxSlivers, kMinBlockSlivers);
+  const int64_t querySliversPerBlock = mc / kMR;
   for (;;) {
-    const int64_t js = s0 + next.fetch_add(1, std::memory_order_relaxed) * refSliversPerBlock;
-    if (js >= s1) break;
-    const int64_t je = std::min(js + refSliversPerBlock, s1);
+    int64_t taken = next.load(std::memory_order_relaxed);
+    int64_t size = 0;
+    do {
+      if (taken >= total) return;
+      size = std::max(minSlivers, std::min(maxSlivers, (total - taken) / (2 * parts)));
+    } while (!next.compare_exchange_weak(taken, taken + size, std::memory_order_relaxed));
+    const int64_t js = s0 + taken;
+    const int64_t je = std::min(js + size, s1);
     for (int64_t qs = 0; qs < q.slivers; qs += querySliversPerBlock) {
       const int64_t qe = std::min(qs + querySliversPerBlock, q.slivers);
-      dotsBlock(kern, q, qs, qe, ref, js, je, C.data, kNC);
+      dotsBlock(kernel, q, qs, qe, ref, js, je, C.data, kNC);
       visit(qs * kMR, std::min(qe * kMR, q.rows), js * kNR, je * kNR, C.data, kNC);
     }
   }
@@ -239,7 +267,21 @@ bool cpuHasAvx2Fma() {
 #endif
 }
 
-const char* kernelName(Kernel k) { return k == Kernel::Avx2 ? "native-avx2" : "native-portable"; }
+bool cpuHasAvx512() {
+#if SCORESCOPE_X86
+  __builtin_cpu_init();
+  // libgcc's answer also checks that the OS saves the zmm registers (XCR0)
+  return __builtin_cpu_supports("avx512f") && cpuHasAvx2Fma();
+#else
+  return false;
+#endif
+}
+
+Kernel bestKernel() { return cpuHasAvx512() ? Kernel::Avx512 : cpuHasAvx2Fma() ? Kernel::Avx2 : Kernel::Portable; }
+
+const char* kernelName(Kernel k) {
+  return k == Kernel::Avx512 ? "native-avx512" : k == Kernel::Avx2 ? "native-avx2" : "native-portable";
+}
 
 void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out, const double* shift) {
   Packed p;
@@ -278,7 +320,6 @@ void freePacked(Packed& p) {
 
 void nearestBlock(const Packed& ref, const double* refNorms, const Packed& queries, int64_t refStart, int64_t refCount,
                   const Lists& lists, const int32_t* exclude, int threads, Kernel kernel) {
-  const MicroKernel kern = microKernel(kernel);
   const int64_t refEnd = refStart + refCount;
   const int64_t s0 = refStart / kNR;
   const int64_t s1 = (refEnd + kNR - 1) / kNR;
@@ -302,10 +343,11 @@ void nearestBlock(const Packed& ref, const double* refNorms, const Packed& queri
     own[t].counts = ownCounts[t].data();
   }
 
+  const bool vectorScan = kernel == Kernel::Avx512;
   std::atomic<int64_t> next{0};
   runThreads(parts, [&](int t) {
     const Lists& L = own[static_cast<size_t>(t)];
-    forEachBlock(kern, queries, ref, s0, s1, parts, next,
+    forEachBlock(kernel, queries, ref, s0, s1, parts, next,
                  [&](int64_t rowFirst, int64_t rowEnd, int64_t colFirst, int64_t colEnd, const float* C, int64_t ldc) {
                    const int64_t lo = std::max(colFirst, refStart);
                    const int64_t hi = std::min(colEnd, refEnd);
@@ -319,6 +361,11 @@ void nearestBlock(const Packed& ref, const double* refNorms, const Packed& queri
                      double worst = count == pool ? sc[pool - 1] : std::numeric_limits<double>::infinity();
                      int64_t worstIndex = count == pool ? ix[pool - 1] : -1;
                      for (int64_t j = lo; j < hi; j++) {
+                       if (vectorScan) {
+                         // a superset of the candidates (<=): the exact test below decides
+                         j = scanBelowAvx512(products, refNorms, j, hi, worst);
+                         if (j >= hi) break;
+                       }
                        const double s = refNorms[j] - 2.0 * static_cast<double>(products[j]);
                        if (s < worst || (s == worst && j < worstIndex)) {
                          if (j == skip) continue;
@@ -371,7 +418,6 @@ void nearestBlock(const Packed& ref, const double* refNorms, const Packed& queri
 
 void productsBlock(const Packed& ref, const Packed& queries, int64_t refStart, int64_t refCount, float* out, int threads,
                    Kernel kernel) {
-  const MicroKernel kern = microKernel(kernel);
   const int64_t refEnd = refStart + refCount;
   const int64_t s0 = refStart / kNR;
   const int64_t s1 = (refEnd + kNR - 1) / kNR;
@@ -379,7 +425,7 @@ void productsBlock(const Packed& ref, const Packed& queries, int64_t refStart, i
   const int parts = partsFor(threads, s1 - s0, flops);
   std::atomic<int64_t> next{0};
   runThreads(parts, [&](int) {
-    forEachBlock(kern, queries, ref, s0, s1, parts, next,
+    forEachBlock(kernel, queries, ref, s0, s1, parts, next,
                  [&](int64_t rowFirst, int64_t rowEnd, int64_t colFirst, int64_t colEnd, const float* C, int64_t ldc) {
                    const int64_t lo = std::max(colFirst, refStart);
                    const int64_t hi = std::min(colEnd, refEnd);

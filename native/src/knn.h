@@ -1,5 +1,5 @@
 // Exact k-NN building blocks for ScoreScope: rows packed once into slivers, a blocked SGEMM
-// of queries against reference rows (AVX2+FMA micro-kernel or a portable one), and a top-p
+// of queries against reference rows (AVX-512 or AVX2+FMA kernels, or a portable one), and a top-p
 // selection fused per block so the full queries x reference matrix never exists.
 #pragma once
 #include <cstddef>
@@ -12,10 +12,16 @@ namespace scorescope {
 constexpr int kMR = 6;
 constexpr int kNR = 16;
 
-enum class Kernel { Avx2, Portable };
+// Avx512: 12 x 32 register tiles over pairs of slivers (gemm512.cc); Avx2: the 6 x 16 AVX2+FMA
+// micro-kernel; Portable: plain loops. All three read the same packed layout.
+enum class Kernel { Avx512, Avx2, Portable };
 
 // True when the CPU runs the AVX2+FMA micro-kernel (x86-64 with both features).
 bool cpuHasAvx2Fma();
+// True when the CPU (and the OS, which must save the zmm state) runs AVX-512F.
+bool cpuHasAvx512();
+// The fastest kernel this CPU runs.
+Kernel bestKernel();
 const char* kernelName(Kernel k);
 
 // Rows packed in slivers of `width` rows, layout [sliver][d][width]: a K range of one sliver

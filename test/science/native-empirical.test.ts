@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/tf';
 import { xorshiftUniform } from './fixtures/xorshift';
+import { bruteDenoise, relErr } from './fixtures/brute-denoise';
 import { loadNativeKernels } from '../../electron/science/native/kernels';
 import { empiricalScore, nativeEmpiricalScore, tfjsEmpiricalScore, type EmpiricalScore } from '../../electron/science/scores/empirical';
 import { ou } from '../../electron/science/forward-process';
@@ -20,44 +21,6 @@ let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useTestBackend();
 });
-
-/** float64 brute force: ybar_b = sum_i softmax_i(-||x_b - m y_i||^2 / (2 s2)) y_i, and the log-sum-exp. */
-function bruteDenoise(y: Float32Array, n: number, d: number, x: Float32Array, B: number, m: number, s2: number) {
-  const out = new Float64Array(B * d);
-  const lse = new Float64Array(B);
-  const logits = new Float64Array(n);
-  for (let b = 0; b < B; b++) {
-    let top = -Infinity;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) {
-        const v = x[b * d + k]! - m * y[i * d + k]!;
-        s += v * v;
-      }
-      logits[i] = -s / (2 * s2);
-      top = Math.max(top, logits[i]!);
-    }
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const w = Math.exp(logits[i]! - top);
-      total += w;
-      for (let k = 0; k < d; k++) out[b * d + k] = out[b * d + k]! + w * y[i * d + k]!;
-    }
-    for (let k = 0; k < d; k++) out[b * d + k] = out[b * d + k]! / total;
-    lse[b] = top + Math.log(total);
-  }
-  return { out, lse };
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
 
 function values(t: tfType.Tensor): Float32Array {
   const v = t.dataSync() as Float32Array;

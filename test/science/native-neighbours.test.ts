@@ -64,7 +64,7 @@ describe.skipIf(!built)('native nearest neighbours', () => {
   it('reports which kernel it runs', () => {
     const info = nativeKernelInfo();
     expect(info.available).toBe(true);
-    expect(['native-avx2', 'native-portable']).toContain(info.kernel);
+    expect(['native-avx512', 'native-avx2', 'native-portable']).toContain(info.kernel);
     expect(info.threads).toBeGreaterThanOrEqual(1);
   });
 

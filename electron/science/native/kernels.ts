@@ -1,9 +1,11 @@
 /**
  * The native CPU kernels (native/: an N-API addon built by native/build.mjs): packed, blocked
- * SGEMM-style distance products with an AVX2+FMA micro-kernel (portable loops elsewhere) and a
- * fused top-k, on std::threads. Optional: when the binary is missing or fails to load, or
- * SCORESCOPE_NATIVE=0, callers fall back to tfjs and nativeKernelInfo() says why.
- * SCORESCOPE_NATIVE=portable keeps the addon but uses the portable micro-kernel.
+ * SGEMM-style distance products with AVX-512 or AVX2+FMA micro-kernels picked at run time
+ * (portable loops elsewhere) and a fused top-k, on std::threads. Optional: when the binary is
+ * missing or fails to load, or SCORESCOPE_NATIVE=0, callers fall back to tfjs and
+ * nativeKernelInfo() says why. SCORESCOPE_NATIVE=portable keeps the addon but uses the portable
+ * micro-kernel; SCORESCOPE_NATIVE_KERNEL=avx512|avx2|portable picks the default path (one this CPU
+ * lacks falls back to the fastest it has, and nativeKernelInfo().why says so).
  * Plain N-API (NAPI_VERSION 8) and context-aware: the same binary loads in Node, Electron and
  * worker threads.
  */
@@ -22,17 +24,22 @@ export interface PackedQueries {
   readonly [packedKind]: 'queries';
 }
 
-export type NativeKernelName = 'native-avx2' | 'native-portable';
+export type NativeKernelName = 'native-avx512' | 'native-avx2' | 'native-portable';
+
+/** The addon's name of each kernel path. */
+const addonKernel = { 'native-avx512': 'avx512', 'native-avx2': 'avx2', 'native-portable': 'portable' } as const;
+type AddonKernel = (typeof addonKernel)[NativeKernelName];
 
 /** The denoiser's operands, the same in the addon and in NativeKernels (documented there). */
 type DenoiseOperands = [ref: PackedReference, rows: Float32Array, x: Float32Array, B: number, m: number, s2: number, out: Float32Array];
 
-/** How the addon takes a KernelChoice: as its two trailing arguments. */
-type AddonChoice = [threads: number, portable: boolean];
+/** How the addon takes a KernelChoice: as its two trailing arguments (a boolean `portable` for binaries built before the AVX-512 path). */
+type AddonChoice = [threads: number, kernel: AddonKernel | boolean];
 
 /** The addon's exports, as native/src/addon.cc defines them. */
 interface Addon {
-  info(): { avx2: boolean; hardwareThreads: number };
+  /** avx512 is missing from binaries built before the AVX-512 path. */
+  info(): { avx2: boolean; avx512?: boolean; hardwareThreads: number };
   packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
   packQueries(data: Float32Array, m: number, d: number): PackedQueries;
   free(handle: PackedReference | PackedQueries): void;
@@ -64,10 +71,14 @@ export interface NativeCandidateLists {
   readonly counts: Int32Array;
 }
 
-/** Where a call runs: threads (>= 1) and whether to force the portable micro-kernel. */
+/**
+ * Where a call runs: threads (>= 1) and whether to force the portable micro-kernel; `kernel`
+ * (when not portable) picks a path instead of the default, and must be one this CPU runs.
+ */
 export interface KernelChoice {
   threads: number;
   portable: boolean;
+  kernel?: NativeKernelName;
 }
 
 export interface NativeKernels {
@@ -98,8 +109,10 @@ export interface NativeKernels {
   ): Promise<void>;
   /** out[r * refCount + c] = q_r . y_(refStart + c) in float32. */
   productsBlock(ref: PackedReference, queries: PackedQueries, refStart: number, refCount: number, out: Float32Array, choice: KernelChoice): Promise<void>;
-  /** The kernel name a call with this choice runs. */
-  kernelFor(portable: boolean): NativeKernelName;
+  /** The kernel a call with this choice runs (throws if `kernel` is one this CPU lacks). */
+  kernelFor(portable: boolean, kernel?: NativeKernelName): NativeKernelName;
+  /** The kernels this CPU runs, fastest first (always ends with 'native-portable'). */
+  readonly supported: readonly NativeKernelName[];
   /**
    * The empirical score's denoiser (native/src/denoise.h), SYNCHRONOUS: for the B rows of x
    * ([B, d]) out = sum_i w_i y_i with w = softmax_i(-||x - m y_i||^2 / (2 s2)); `ref` packs the same
@@ -112,11 +125,11 @@ export interface NativeKernels {
 
 export interface NativeKernelInfo {
   available: boolean;
-  /** 'native-avx2' | 'native-portable' when available, else 'tfjs'. */
+  /** 'native-avx512' | 'native-avx2' | 'native-portable' when available, else 'tfjs'. */
   kernel: string;
   /** Threads a search uses by default (0 when unavailable). */
   threads: number;
-  /** Why the kernels are unavailable, or why the portable kernel is used. */
+  /** Why the kernels are unavailable, or why a kernel other than the fastest is used. */
   why?: string;
 }
 
@@ -161,15 +174,54 @@ function positiveThreads(threads: number): number {
   return threads;
 }
 
+const kernelEnv = 'SCORESCOPE_NATIVE_KERNEL';
+
+/** The kernels this CPU runs, fastest first. */
+function supportedKernels(info: ReturnType<Addon['info']>): NativeKernelName[] {
+  const out: NativeKernelName[] = [];
+  if (info.avx512) out.push('native-avx512');
+  if (info.avx2) out.push('native-avx2');
+  out.push('native-portable');
+  return out;
+}
+
+/** The default kernel: the fastest, unless SCORESCOPE_NATIVE or SCORESCOPE_NATIVE_KERNEL says otherwise. */
+function defaultKernel(supported: readonly NativeKernelName[]): { kernel: NativeKernelName; why?: string } {
+  if (process.env['SCORESCOPE_NATIVE'] === 'portable') return { kernel: 'native-portable', why: 'portable kernel forced by SCORESCOPE_NATIVE=portable' };
+  const asked = process.env[kernelEnv];
+  if (asked) {
+    const name = (asked === 'scalar' ? 'native-portable' : `native-${asked}`) as NativeKernelName;
+    if (supported.includes(name)) return name === supported[0] ? { kernel: name } : { kernel: name, why: `${name} forced by ${kernelEnv}=${asked}` };
+    return { kernel: supported[0]!, why: `${kernelEnv}=${asked} is not a kernel this CPU runs (${supported.join(', ')}); using ${supported[0]}` };
+  }
+  if (supported[0] === 'native-portable') return { kernel: 'native-portable', why: 'this CPU has no AVX2+FMA (or is not x86-64)' };
+  return { kernel: supported[0]! };
+}
+
+let defaultWhy: string | undefined;
+
 function wrap(addon: Addon): NativeKernels {
   const info = addon.info();
-  const forcePortable = process.env['SCORESCOPE_NATIVE'] === 'portable';
-  const kernelFor = (portable: boolean): NativeKernelName => (info.avx2 && !portable && !forcePortable ? 'native-avx2' : 'native-portable');
-  const addonChoice = (choice: KernelChoice): AddonChoice => [positiveThreads(choice.threads), kernelFor(choice.portable) === 'native-portable'];
+  const supported = supportedKernels(info);
+  const fallback = defaultKernel(supported);
+  defaultWhy = fallback.why;
+  const kernelFor = (portable: boolean, kernel?: NativeKernelName): NativeKernelName => {
+    if (portable) return 'native-portable';
+    if (!kernel) return fallback.kernel;
+    if (!supported.includes(kernel)) throw new Error(`native kernels: this CPU does not run ${kernel} (it runs ${supported.join(', ')})`);
+    return kernel;
+  };
+  // an older binary reads the last argument as `portable` and would take any string as false
+  const namesKernels = info.avx512 !== undefined;
+  const addonChoice = (choice: KernelChoice): AddonChoice => {
+    const kernel = kernelFor(choice.portable, choice.kernel);
+    return [positiveThreads(choice.threads), namesKernels ? addonKernel[kernel] : kernel === 'native-portable'];
+  };
   const kernels: NativeKernels = {
     kernel: kernelFor(false),
     hardwareThreads: info.hardwareThreads,
     kernelFor,
+    supported,
     packReference: (data, n, d, norms, mean) => (mean ? addon.packReference(data, n, d, norms, mean) : addon.packReference(data, n, d, norms)),
     packQueries: (data, m, d) => addon.packQueries(data, m, d),
     free: (handle) => addon.free(handle),
@@ -225,8 +277,6 @@ export function nativeKernelInfo(): NativeKernelInfo {
   const kernels = loadNativeKernels();
   if (!kernels) return { available: false, kernel: 'tfjs', threads: 0, why: loaded?.why ?? 'not loaded' };
   const info: NativeKernelInfo = { available: true, kernel: kernels.kernel, threads: kernels.hardwareThreads };
-  if (kernels.kernel === 'native-portable') {
-    info.why = process.env['SCORESCOPE_NATIVE'] === 'portable' ? 'portable kernel forced by SCORESCOPE_NATIVE=portable' : 'this CPU has no AVX2+FMA (or is not x86-64)';
-  }
+  if (defaultWhy) info.why = defaultWhy;
   return info;
 }

@@ -18,6 +18,8 @@ export interface NativeSearchOptions {
   threads?: number;
   /** Use the portable micro-kernel even where AVX2+FMA is available (tests, comparisons). */
   portable?: boolean;
+  /** Run this kernel path instead of the default (tests, benchmarks); one this CPU runs. */
+  kernel?: NativeKernelName;
 }
 
 export class NativeReferenceSet implements ReferenceSet, ExactReference {
@@ -28,6 +30,7 @@ export class NativeReferenceSet implements ReferenceSet, ExactReference {
   readonly chunks: ChunkSpan[];
   readonly threads: number;
   readonly portable: boolean;
+  readonly path: NativeKernelName | undefined;
   private handle: PackedReference | undefined;
 
   constructor(
@@ -42,7 +45,8 @@ export class NativeReferenceSet implements ReferenceSet, ExactReference {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`createReferenceSet: threads must be a positive integer, got ${threads}`);
     this.threads = threads;
     this.portable = opts.portable ?? false;
-    this.kernel = kernels.kernelFor(this.portable);
+    this.path = opts.kernel;
+    this.kernel = kernels.kernelFor(this.portable, this.path);
     ({ norms: this.norms, normMax: this.normMax } = referenceNorms(data, n, d));
     this.chunks = chunkSpans(n, chunkSize);
     this.handle = kernels.packReference(data, n, d, this.norms);
@@ -83,7 +87,7 @@ export function asNativeReference(ref: ReferenceSet): NativeReferenceSet {
 
 /** The kernels' threads and micro-kernel for every call on `ref`. */
 function choiceOf(ref: NativeReferenceSet): KernelChoice {
-  return { threads: ref.threads, portable: ref.portable };
+  return { threads: ref.threads, portable: ref.portable, kernel: ref.path };
 }
 
 /** Each query block packed once into native memory; `call` runs it against one reference chunk. */
@@ -136,7 +140,7 @@ export function createNativeNeighbourSearch(options: NativeSearchOptions = {}): 
   const kernels = loadNativeKernels();
   if (!kernels) return undefined;
   return {
-    name: `${kernels.kernelFor(options.portable ?? false)}-exact`,
+    name: `${kernels.kernelFor(options.portable ?? false, options.kernel)}-exact`,
     createReference: (data, n, d, opts = {}) => createNativeReferenceSet(data, n, d, { ...options, ...opts }),
     nearest: nativeNearestNeighbours,
     self: nativeSelfNeighbours,

@@ -10,7 +10,7 @@ import { checkReferenceShape, createTfjsReferenceSet } from './reference';
 import { tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
 import type { BallMembershipSearch, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
 
-/** What createReferenceSet will use: 'native-avx2', 'native-portable' or 'tfjs'. */
+/** What createReferenceSet will use: 'native-avx512', 'native-avx2', 'native-portable' or 'tfjs'. */
 export function activeNeighbourKernel(): NeighbourKernel {
   return loadNativeKernels()?.kernel ?? 'tfjs';
 }

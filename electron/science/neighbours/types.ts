@@ -6,7 +6,7 @@
 import type { JobContext } from '../job-context';
 
 /** What computed the products: the native CPU kernels (AVX2+FMA or portable loops) or tfjs. */
-export type NeighbourKernel = 'native-avx2' | 'native-portable' | 'tfjs';
+export type NeighbourKernel = 'native-avx512' | 'native-avx2' | 'native-portable' | 'tfjs';
 
 /** k nearest reference rows of each of m queries, nearest first, ties by the lower index. */
 export interface NeighbourResult {
