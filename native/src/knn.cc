@@ -14,6 +14,12 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+
+#include <cstdlib>
+#endif
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SCORESCOPE_NO_X86)
 #define SCORESCOPE_X86 1
 #include <immintrin.h>
@@ -58,10 +64,34 @@ constexpr std::align_val_t kAlign{64};
 
 }  // namespace
 
+// On Linux, buffers of 8 MB or more (the packed reference: 600 MB for CIFAR-10's 50 000 images)
+// start on a 2 MB boundary, span whole 2 MB pages and ask for transparent huge pages (madvise mode
+// is the common default): first touching 600 MB in 4 KB pages costs about 1.6 s of page faults on a
+// small VM. Only advice: contents and results are unchanged, and where THP is off the buffer is an
+// ordinary one. Every buffer comes from posix_memalign there, so freeFloats is free() for both sizes.
+#if defined(__linux__)
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kHugeFrom = size_t{8} << 20;
+
+float* allocFloats(size_t count) {
+  size_t bytes = std::max<size_t>(count, 1) * sizeof(float);
+  size_t align = static_cast<size_t>(kAlign);
+  if (bytes >= kHugeFrom) {
+    bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    align = kHugePage;
+  }
+  void* p = nullptr;
+  if (posix_memalign(&p, align, bytes) != 0) throw std::bad_alloc();
+  if (align == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // failure is harmless (4 KB pages)
+  return static_cast<float*>(p);
+}
+void freeFloats(float* p) { std::free(p); }
+#else
 float* allocFloats(size_t count) {
   return static_cast<float*>(::operator new(std::max<size_t>(count, 1) * sizeof(float), kAlign));
 }
 void freeFloats(float* p) { ::operator delete(p, kAlign); }
+#endif
 
 namespace {
 

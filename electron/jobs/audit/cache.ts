@@ -4,6 +4,9 @@
  *       training radii for precision/recall (a [S x S] search on S <= 10 000 training images)
  *   <ws>/datasets/<name>/cache/audit-heldout-<split>-<testDataset>-<testSplit>-n<max>-s<seed>.json
  *       distances of held-out test images to their nearest training image
+ *       and, in the same file, the k-means cells of C_T (`kmeans`: only audits with a test split
+ *       fit them, the file's key already pins the training split, and the centroids are float64
+ *       numbers, which JSON round-trips exactly); a file without them gets them added
  * Each file holds the key it was computed for (dataset SHA-256s, splits, sizes, parameters); a
  * file whose key differs (the dataset was replaced under the same name) is ignored and rewritten.
  * Writes are atomic (temporary name + rename), so a crash never leaves half a cache file.
@@ -12,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson, datasetsDir } from '../../workspace/datasets';
 import { writeFileAtomic } from '../../workspace/atomic';
-import type { HeldOutDistances, TrainingRadii } from '../../science/metrics';
+import type { CachedKMeans, HeldOutDistances, TrainingRadii } from '../../science/metrics';
 
 export interface CacheKey {
   kind: 'radii' | 'held-out';
@@ -72,3 +75,19 @@ export async function writeCache<T>(file: string, key: CacheKey, value: T): Prom
 }
 
 export type { HeldOutDistances, TrainingRadii };
+
+/** A k-means fit as stored in JSON (a Float64Array would serialise as an object). */
+export type StoredKMeans = Omit<CachedKMeans, 'centroids'> & { centroids: number[] };
+
+/** The held-out cache file's value: the distances, plus the C_T cells once fitted. */
+export type HeldOutCacheValue = HeldOutDistances & { kmeans?: StoredKMeans };
+
+export function storeKMeans(m: CachedKMeans): StoredKMeans {
+  return { ...m, centroids: Array.from(m.centroids) };
+}
+
+/** The stored fit, or null when the entry is missing or malformed (then it is refitted). */
+export function loadKMeans(s: StoredKMeans | undefined): CachedKMeans | null {
+  if (!s || !Array.isArray(s.centroids) || !s.centroids.every((v) => typeof v === 'number')) return null;
+  return { ...s, centroids: Float64Array.from(s.centroids) };
+}

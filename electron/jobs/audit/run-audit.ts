@@ -21,14 +21,14 @@ import { auditFiles, perSampleCsv } from '../exports/audit-files';
 import type { JobContext } from '../../science/job-context';
 import { runEnvironment } from '../runs/environment';
 import { lapTimer } from '../runs/lap-timer';
-import { auditMetrics, type AuditReport, type HeldOutDistances, type TrainingRadii } from '../../science/metrics';
+import { auditMetrics, type AuditReport, type CachedKMeans, type HeldOutDistances, type TrainingRadii } from '../../science/metrics';
 import { defaultMaxHeldOut } from '../../science/metrics/heldOut';
 import { defaultMaxRadiiPoints, defaultRadiiK } from '../../science/metrics/precisionRecall';
 import { stageContext } from '../../science/job-context';
 import { createReferenceSet, nearestNeighbours, pixelsToUnit, type NeighbourResult } from '../../science/neighbours';
-import { cacheFile, readCache, writeCache, type CacheKey, type CacheState } from './cache';
+import { cacheFile, loadKMeans, readCache, storeKMeans, writeCache, type CacheKey, type CacheState, type HeldOutCacheValue } from './cache';
 import { loadSamples, type LoadedSamples } from './samples';
-import { sampleTopWeights, type SampleTopWeights } from './top-weights';
+import { sampleTopWeights, type SampleTopWeights, type TopWeightsMethod } from './top-weights';
 import pkg from '../../../package.json';
 
 /** Softmax weights kept per sample for empirical-score runs. */
@@ -134,7 +134,15 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
       }
     : null;
   const heldOutFile = heldOutKey ? cacheFile(workspace, trainName, heldOutKey) : null;
-  const heldOutCache = heldOutKey && heldOutFile ? await readCache<HeldOutDistances>(heldOutFile, heldOutKey) : null;
+  const heldOutCache = heldOutKey && heldOutFile ? await readCache<HeldOutCacheValue>(heldOutFile, heldOutKey) : null;
+  // the C_T cells ride in the held-out file (see cache.ts); split them off so the metrics get plain distances
+  let cachedHeldOut: HeldOutDistances | null = null;
+  let cachedKMeans: CachedKMeans | null = null;
+  if (heldOutCache?.value) {
+    const { kmeans, ...distances } = heldOutCache.value;
+    cachedHeldOut = distances;
+    cachedKMeans = loadKMeans(kmeans);
+  }
   const cacheUse: Record<string, CacheState> = {
     trainingRadii: radiiCache.state,
     heldOut: heldOutCache ? heldOutCache.state : 'unused',
@@ -144,7 +152,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const s = Math.min(n, defaultMaxRadiiPoints);
   const searchWork = m * n;
   const metricWork = (radiiCache.value ? 0 : s * s) + m * s + m * m + Math.min(m, n) * n
-    + (test ? m * test.shape[0]! + (heldOutCache?.value ? 0 : Math.min(test.shape[0]!, defaultMaxHeldOut) * n) : 0);
+    + (test ? m * test.shape[0]! + (cachedHeldOut ? 0 : Math.min(test.shape[0]!, defaultMaxHeldOut) * n) : 0);
   const fromRun = samples.run !== null;
   const split = searchWork + metricWork + (fromRun ? m * n : 0);
   const searchEnd = 0.05 + 0.9 * (searchWork / split);
@@ -154,6 +162,10 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const ref = createReferenceSet(trainUnit, n, d);
   let report: AuditReport;
   const computed: { trainingRadii?: TrainingRadii; heldOut?: HeldOutDistances } = {};
+  let fittedKMeans: CachedKMeans | null = null;
+  let topWeights: SampleTopWeights | null = null;
+  let topWeightsNote: string | null = null;
+  let topWeightsMethod: TopWeightsMethod | null = null;
   let neighbours: NeighbourResult;
   try {
     neighbours = await nearestNeighbours(sampleUnit, m, ref, req.k, { ctx: stageContext(ctx, 0.05, searchEnd, 'nearest training images') });
@@ -166,7 +178,8 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
         ...(train.labels ? { trainLabels: train.labels } : {}),
         ...(train.manifest.classes ? { classNames: train.manifest.classes } : {}),
         ...(test && testUnit ? { test: { data: testUnit, n: test.shape[0]! } } : {}),
-        ...(heldOutCache?.value ? { heldOut: heldOutCache.value } : {}),
+        ...(cachedHeldOut ? { heldOut: cachedHeldOut } : {}),
+        ...(cachedKMeans ? { kmeans: cachedKMeans } : {}),
         ...(radiiCache.value ? { trainingRadii: radiiCache.value } : {}),
       },
       {
@@ -176,31 +189,42 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
         perSampleNeighbours: req.k,
         ctx: stageContext(ctx, searchEnd, metricsEnd, 'metrics'),
         onComputed: (p) => Object.assign(computed, p),
+        onKMeansFitted: (model) => {
+          fittedKMeans = model;
+        },
       },
     );
+    timings['metrics'] = lap();
+    // ---- empirical-score runs: which training images the score was pulling toward ------------
+    // (before the reference set goes: the exact top weights reuse it when the run sampled this split)
+    if (samples.run) {
+      const t = await sampleTopWeights(workspace, samples.run, samples.pixels, m, TOP_WEIGHTS, stageContext(ctx, metricsEnd, 0.97, 'softmax weights'), {
+        data: `${trainName}:${trainSplit}`, pixels: train.pixels, n, ref,
+      });
+      if (typeof t === 'string') topWeightsNote = t;
+      else {
+        const { method, ...rest } = t;
+        topWeights = rest;
+        topWeightsMethod = method;
+      }
+      timings['topWeights'] = lap();
+    }
   } finally {
     ref.dispose();
   }
-  timings['metrics'] = lap();
   if (computed.trainingRadii) {
     await writeCache(radiiFile, radiiKey, computed.trainingRadii);
     cacheUse['trainingRadii'] = 'computed';
   }
-  if (computed.heldOut && heldOutKey && heldOutFile) {
-    await writeCache(heldOutFile, heldOutKey, computed.heldOut);
-    cacheUse['heldOut'] = 'computed';
+  // the held-out file is (re)written when either of its pieces was computed here
+  const heldOutToStore = computed.heldOut ?? cachedHeldOut;
+  const kmeansToStore: CachedKMeans | null = fittedKMeans ?? cachedKMeans;
+  if (heldOutKey && heldOutFile && heldOutToStore && (computed.heldOut || fittedKMeans)) {
+    const value: HeldOutCacheValue = kmeansToStore ? { ...heldOutToStore, kmeans: storeKMeans(kmeansToStore) } : heldOutToStore;
+    await writeCache(heldOutFile, heldOutKey, value);
   }
+  if (computed.heldOut) cacheUse['heldOut'] = 'computed';
   ctx?.throwIfCancelled();
-
-  // ---- empirical-score runs: which training images the score was pulling toward --------------
-  let topWeights: SampleTopWeights | null = null;
-  let topWeightsNote: string | null = null;
-  if (samples.run) {
-    const t = await sampleTopWeights(workspace, samples.run, samples.pixels, m, TOP_WEIGHTS, stageContext(ctx, metricsEnd, 0.97, 'softmax weights'));
-    if (typeof t === 'string') topWeightsNote = t;
-    else topWeights = t;
-    timings['topWeights'] = lap();
-  }
 
   // ---- the run folder -----------------------------------------------------------------------
   ctx?.progress(0.97, 'writing the audit');
@@ -296,6 +320,9 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
         topWeights: topWeights
           ? { t: topWeights.t, data: topWeights.data, used: topWeights.used, k: topWeights.k, file: auditFiles.neighbours }
           : topWeightsNote,
+        ...(topWeightsMethod
+          ? { topWeightsMethod: { ...topWeightsMethod, how: 'exact from the nearest training images (integer squared distances, float64); the unsearched rest of the normaliser is at most maxBound of it; tfjsRows: left to the tfjs score' } }
+          : {}),
         search: { name: 'exact L2 (tfjs chunked products, float64 re-rank)', exactFallbacks: neighbours.exactFallbacks ?? 0 },
       },
     };

@@ -4,8 +4,19 @@
  *   w_i(delta, x) = softmax_i( -||x_OU - m y_i||^2 / (2 s^2) ),  m = e^{-delta}, s^2 = 1 - e^{-2 delta}
  * (docs/math.md §3) say how much each training image y_i pulls the sample. Runs store samples in data
  * coordinates x = e^{delta} x_OU (the VE form; see jobs/runs/draw-samples.ts), so x_OU = e^{-delta} x.
- * Computed at t = delta (the last step), in batches, with the run's own training data (its first
- * `subset` items scaled to [-1, 1]).
+ * Computed at t = delta (the last step) with the run's own training data (its first `subset` items).
+ *
+ * The fast, exact way (exactTopWeights): the logit of y_i is -beta ||x - y_i||^2 in [-1, 1] units
+ * (beta = m^2 / (2 s^2), the e^{-delta} factors cancel), so the largest weights belong to the
+ * nearest training images, which the audit's exact k-NN search (native kernels, float64 re-rank)
+ * finds without a second copy of the training set. The normaliser is the sum over all N: the K
+ * searched neighbours give it exactly, and every image left out is at least as far as the K-th, so
+ * the rest is at most (N - K) times the K-th term. A sample is answered this way only when that bound
+ * is below 2^-30 of the sum (64 times below float32 rounding) and its k-th listed image is provably
+ * ahead of every image left out; the others get a wider search, and only if that still fails the
+ * tfjs score below (one more copy of the data; large delta, where the weights spread over many images).
+ * Squared distances are recomputed from the uint8 pixels in integers, so the weights are float64
+ * exact and do not depend on the float32 rounding of the search.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bytesToMinus1To1 } from '../../science/data-scaling';
@@ -14,6 +25,8 @@ import { loadSplit, parseDatasetRef } from '../../workspace/datasets';
 import type { RunManifest } from '../../workspace/runs';
 import { runKinds } from '../../contract/run-kinds';
 import type { JobContext } from '../../science/job-context';
+import { createReferenceSet, nearestNeighbours, pixelRowsToUnit, pixelsToUnit, type ReferenceSet } from '../../science/neighbours';
+import { ouCoefficients } from '../../science/scores/empirical/types';
 
 export interface SampleTopWeights {
   t: number;
@@ -39,7 +52,152 @@ export function empiricalRunParams(run: RunManifest): { delta: number; data: str
   return { delta, data: p['data'], subset };
 }
 
+/** Largest accepted relative bound on the normaliser's unsearched part: 64 times below float32 rounding. */
+export const TOP_WEIGHTS_MAX_BOUND = 2 ** -30;
+
+export interface ExactTopWeights {
+  /** [count, k] training indices, largest weight first (ties by the lower index). */
+  indices: Int32Array;
+  /** [count, k] weights; rows in `undecided` are left at 0. */
+  weights: Float32Array;
+  /** Per row: the unsearched mass can be at most this fraction of the searched one (0 when all N were searched). */
+  bounds: Float64Array;
+  /** Rows the candidates could not answer within TOP_WEIGHTS_MAX_BOUND (ascending). */
+  undecided: number[];
+}
+
+/**
+ * Top-k softmax weights at t = delta from each sample's K >= k exact nearest training rows
+ * (`candidates`: [count, K] indices into the first `used` rows of `train`, as the exact search
+ * returns them: every row not listed is at least as far, in the search's float32 / float64 sense,
+ * as every listed one). Pixels are uint8, `d` values per row.
+ */
+export function exactTopWeights(
+  samples: Uint8Array,
+  train: Uint8Array,
+  d: number,
+  count: number,
+  used: number,
+  candidates: Int32Array,
+  K: number,
+  delta: number,
+  k: number,
+): ExactTopWeights {
+  if (!(k >= 1 && k <= K && K <= used)) throw new Error(`exactTopWeights: need 1 <= k (${k}) <= K (${K}) <= used (${used})`);
+  if (candidates.length !== count * K) throw new Error(`exactTopWeights: ${candidates.length} candidates for ${count} x ${K}`);
+  const { beta } = ouCoefficients(delta, 'topWeights');
+  // logit = -beta ||x - y||^2 with x, y = byte / 127.5 - 1, i.e. -beta S / 127.5^2 for the integer S
+  const perS = beta / (127.5 * 127.5);
+  // The search ranks float32 v/255 (error <= 2^-25 each), so its order can differ from the integer S
+  // by at most D * (2 * 2^-24 + 2^-48) in squared [0, 1] units per distance; twice that, in S units,
+  // is how much closer than the farthest listed row a row left out may be.
+  const slack = 2 * d * (2 * 2 ** -24 + 2 ** -48) * 255 * 255 + 1;
+  const indices = new Int32Array(count * k);
+  const weights = new Float32Array(count * k);
+  const bounds = new Float64Array(count);
+  const undecided: number[] = [];
+  const S = new Float64Array(K);
+  const order: number[] = Array.from({ length: K }, (_, j) => j);
+  for (let b = 0; b < count; b++) {
+    const xo = b * d;
+    for (let j = 0; j < K; j++) {
+      const yo = candidates[b * K + j]! * d;
+      let s = 0;
+      for (let c = 0; c < d; c++) {
+        const t = samples[xo + c]! - train[yo + c]!;
+        s += t * t;
+      }
+      S[j] = s; // an integer below 2^53: exact
+    }
+    order.sort((p, q) => S[p]! - S[q]! || candidates[b * K + p]! - candidates[b * K + q]!);
+    const s0 = S[order[0]!]!;
+    const sMax = S[order[K - 1]!]!;
+    let z = 0;
+    for (let j = 0; j < K; j++) z += Math.exp(-perS * (S[order[j]!]! - s0));
+    let bound = 0;
+    if (K < used) {
+      // every row left out has S >= sMax - slack, so its term is at most exp(-perS (sMax - slack - s0))
+      bound = ((used - K) * Math.exp(-perS * Math.max(0, sMax - slack - s0))) / z;
+      // the k-th listed must be strictly ahead of anything left out
+      if (!(S[order[k - 1]!]! < sMax - slack)) bound = Infinity;
+    }
+    bounds[b] = bound;
+    if (!(bound <= TOP_WEIGHTS_MAX_BOUND)) {
+      undecided.push(b);
+      continue;
+    }
+    for (let j = 0; j < k; j++) {
+      indices[b * k + j] = candidates[b * K + order[j]!]!;
+      weights[b * k + j] = Math.exp(-perS * (S[order[j]!]! - s0)) / z;
+    }
+  }
+  return { indices, weights, bounds, undecided };
+}
+
+/** An exact k-NN search of sample rows (given by index) against the run's training rows. */
+export type CandidateSearch = (rows: number[], K: number) => Promise<Int32Array>;
+
+/**
+ * exactTopWeights with widening searches (K = k + 1, then x 8 up to 512) for the rows it cannot yet
+ * answer; the rows still undecided at the end are returned for the tfjs score.
+ */
+export async function topWeightsBySearch(
+  samples: Uint8Array,
+  train: Uint8Array,
+  d: number,
+  count: number,
+  used: number,
+  delta: number,
+  k: number,
+  search: CandidateSearch,
+  ctx?: JobContext,
+): Promise<ExactTopWeights & { searches: number[] }> {
+  const indices = new Int32Array(count * k);
+  const weights = new Float32Array(count * k);
+  const bounds = new Float64Array(count).fill(Infinity);
+  let rows = Array.from({ length: count }, (_, i) => i);
+  const searches: number[] = [];
+  for (let K = Math.min(used, k + 1); rows.length > 0; K = Math.min(used, K * 8)) {
+    ctx?.throwIfCancelled();
+    const cand = await search(rows, K);
+    searches.push(K);
+    const sub = new Uint8Array(rows.length * d);
+    rows.forEach((r, i) => sub.set(samples.subarray(r * d, (r + 1) * d), i * d));
+    const got = exactTopWeights(sub, train, d, rows.length, used, cand, K, delta, k);
+    const still: number[] = [];
+    rows.forEach((r, i) => {
+      bounds[r] = got.bounds[i]!;
+      if (got.undecided.includes(i)) still.push(r);
+      else {
+        indices.set(got.indices.subarray(i * k, (i + 1) * k), r * k);
+        weights.set(got.weights.subarray(i * k, (i + 1) * k), r * k);
+      }
+    });
+    rows = still;
+    if (K >= used || K >= 512) break;
+  }
+  return { indices, weights, bounds, undecided: rows, searches };
+}
+
 const BATCH = 64;
+
+/** The audit's own training data, reused when the run sampled from the same split. */
+export interface TopWeightsReuse {
+  /** "name:split" of the audit's training split. */
+  data: string;
+  /** Its uint8 pixels [n, d] and the exact-search reference set built on all n rows (in [0, 1]). */
+  pixels: Uint8Array;
+  n: number;
+  ref: ReferenceSet;
+}
+
+/** How the weights were found: exact rows (with the largest bound), searches run, rows left to tfjs. */
+export interface TopWeightsMethod {
+  exactRows: number;
+  maxBound: number;
+  searches: number[];
+  tfjsRows: number;
+}
 
 export async function sampleTopWeights(
   workspace: string,
@@ -48,46 +206,85 @@ export async function sampleTopWeights(
   count: number,
   k: number,
   ctx?: JobContext,
-): Promise<SampleTopWeights | string> {
+  reuse?: TopWeightsReuse,
+): Promise<(SampleTopWeights & { method: TopWeightsMethod }) | string> {
   const params = empiricalRunParams(run);
   if (typeof params === 'string') return params;
   const { name, split } = parseDatasetRef(params.data);
-  let s;
-  try {
-    s = await loadSplit(workspace, `${name}:${split}`);
-  } catch (e) {
-    return `the run's training data is not available: ${(e as Error).message}`;
+  const dataRef = `${name}:${split}`;
+  let data: Uint8Array;
+  let shape: number[];
+  if (reuse && reuse.data === dataRef) {
+    data = reuse.pixels;
+    shape = [reuse.n, pixels.length / Math.max(1, count)];
+  } else {
+    let s;
+    try {
+      s = await loadSplit(workspace, dataRef);
+    } catch (e) {
+      return `the run's training data is not available: ${(e as Error).message}`;
+    }
+    if (!(s.data instanceof Uint8Array)) return `the run's training data ${name}:${split} holds vectors, not images`;
+    data = s.data;
+    shape = s.shape;
+    const dd = shape.slice(1).reduce((a, b) => a * b, 1);
+    if (dd * count !== pixels.length) return `the run's training images (${shape.slice(1).join('x')}) do not match its samples`;
   }
-  if (!(s.data instanceof Uint8Array)) return `the run's training data ${name}:${split} holds vectors, not images`;
-  const total = s.shape[0] ?? 0;
-  const d = s.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (d * count !== pixels.length) return `the run's training images (${s.shape.slice(1).join('x')}) do not match its samples`;
+  const total = shape[0] ?? 0;
+  const d = pixels.length / Math.max(1, count);
   const used = Math.min(total, params.subset ?? total);
   if (used < 1) return `the run's training data ${name}:${split} is empty`;
   const kk = Math.min(k, used);
-  // only topWeights is used: the tfjs score does it (the native one would pack the data for nothing)
-  const score = empiricalScore({ values: bytesToMinus1To1(s.data.subarray(0, used * d)), rows: used, cols: d }, { backend: 'tfjs' });
-  const indices = new Int32Array(count * kk);
-  const weights = new Float32Array(count * kk);
+  const train = data.subarray(0, used * d);
+
+  // exact: from nearest training rows (the audit's reference set when it holds exactly these rows)
+  const own = reuse && reuse.data === dataRef && reuse.n === used ? null : createReferenceSet(pixelsToUnit(train, used, d), used, d);
+  const ref = own ?? reuse!.ref;
+  let exact;
+  try {
+    exact = await topWeightsBySearch(pixels, train, d, count, used, params.delta, kk, async (rows, K) => {
+      const q = new Float32Array(rows.length * d);
+      rows.forEach((r, i) => pixelRowsToUnit(pixels, d, r, 1, q.subarray(i * d, (i + 1) * d)));
+      return (await nearestNeighbours(q, rows.length, ref, K)).indices;
+    }, ctx);
+  } finally {
+    own?.dispose();
+  }
+  const { indices, weights, undecided } = exact;
+  let maxBound = 0;
+  exact.bounds.forEach((b, i) => {
+    if (!undecided.includes(i)) maxBound = Math.max(maxBound, b);
+  });
+  const method: TopWeightsMethod = { exactRows: count - undecided.length, maxBound, searches: exact.searches, tfjsRows: undecided.length };
+  ctx?.progress(undecided.length ? 0.5 : 1, 'softmax weights of the empirical score');
+  if (undecided.length === 0) return { t: params.delta, data: dataRef, used, k: kk, indices, weights, method };
+
+  // the rest (weights spread over more images than a search lists): the tfjs score over all rows
+  const score = empiricalScore({ values: bytesToMinus1To1(train), rows: used, cols: d }, { backend: 'tfjs' });
   const shrink = Math.exp(-params.delta);
   try {
-    for (let first = 0; first < count; first += BATCH) {
-      const rows = Math.min(BATCH, count - first);
-      const x = bytesToMinus1To1(pixels.subarray(first * d, (first + rows) * d));
-      for (let i = 0; i < x.length; i++) x[i] = x[i]! * shrink;
-      const xt = tf.tensor2d(x, [rows, d]);
+    for (let first = 0; first < undecided.length; first += BATCH) {
+      const rows = undecided.slice(first, first + BATCH);
+      const x = new Float32Array(rows.length * d);
+      rows.forEach((r, i) => {
+        // the same float32 roundings as bytesToMinus1To1 and then * shrink
+        for (let c = 0; c < d; c++) x[i * d + c] = Math.fround(pixels[r * d + c]! / 127.5 - 1) * shrink;
+      });
+      const xt = tf.tensor2d(x, [rows.length, d]);
       try {
         const top = score.topWeights(params.delta, xt, kk);
-        indices.set(top.indices, first * kk);
-        weights.set(top.weights, first * kk);
+        rows.forEach((r, i) => {
+          indices.set(top.indices.subarray(i * kk, (i + 1) * kk), r * kk);
+          weights.set(top.weights.subarray(i * kk, (i + 1) * kk), r * kk);
+        });
       } finally {
         xt.dispose();
       }
-      ctx?.progress((first + rows) / count, 'softmax weights of the empirical score');
+      ctx?.progress(0.5 + (0.5 * (first + rows.length)) / undecided.length, 'softmax weights of the empirical score');
       ctx?.throwIfCancelled();
     }
   } finally {
     score.dispose();
   }
-  return { t: params.delta, data: `${name}:${split}`, used, k: kk, indices, weights };
+  return { t: params.delta, data: dataRef, used, k: kk, indices, weights, method };
 }

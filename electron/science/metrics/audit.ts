@@ -15,7 +15,7 @@ import { authenticFlags } from './authenticity';
 import { trainingCoverage } from './coverage';
 import { ctStatistic, type CtReport } from './ct';
 import { computeHeldOutDistances, defaultMaxHeldOut, staleHeldOutReason, type HeldOutDistances, type HeldOutSplit } from './heldOut';
-import { assignCells, kMeans } from './kmeans';
+import { assignCells, kMeans, type KMeansModel } from './kmeans';
 import { mannWhitneyU, type MannWhitneyResult } from './mannWhitney';
 import { calibratedDistances, defaultThreshold, memorizedFlags, nearestRatios, summarizeMemorization } from './memorization';
 import { perClassMemorization, type ClassMemorization } from './perClass';
@@ -41,6 +41,29 @@ export interface AuditInput {
   samplesToTest?: NeighbourResult;
   /** Cached training radii for precision/recall (computed when absent or stale). */
   trainingRadii?: TrainingRadii;
+  /**
+   * Cached k-means cells of C_T (fitted when absent or not for these settings): the fit is a
+   * function of the training set, seed, cells, fit rows and iterations only, and it is the costliest
+   * part of a repeated audit (Lloyd in float64 JS on 5 000 x D rows).
+   */
+  kmeans?: CachedKMeans;
+}
+
+/** A k-means fit as cached next to the dataset, with what it was fitted for. */
+export interface CachedKMeans extends KMeansModel {
+  fitCount: number;
+  trainCount: number;
+  seed: number;
+  maxIterations: number;
+}
+
+/** Why a cached k-means fit does not apply to these settings, or null when it does. */
+export function staleKMeansReason(c: CachedKMeans, want: { cells: number; d: number; fitCount: number; trainCount: number; seed: number; maxIterations: number }): string | null {
+  if (c.k !== want.cells) return `fitted with ${c.k} cells, ${want.cells} asked`;
+  if (c.d !== want.d || c.centroids.length !== c.k * want.d) return `fitted on dimension ${c.d}, data has ${want.d}`;
+  if (c.trainCount !== want.trainCount || c.fitCount !== want.fitCount) return `fitted on ${c.fitCount} of ${c.trainCount} rows, ${want.fitCount} of ${want.trainCount} asked`;
+  if (c.seed !== want.seed || c.maxIterations !== want.maxIterations) return 'fitted with another seed or iteration limit';
+  return null;
 }
 
 export interface AuditOptions {
@@ -73,6 +96,8 @@ export interface AuditOptions {
   ctx?: JobContext;
   /** Called with pieces worth caching on disk when they were computed here. */
   onComputed?: (pieces: { trainingRadii?: TrainingRadii; heldOut?: HeldOutDistances }) => void;
+  /** Called with the k-means fit when it was computed here (a separate hook: onComputed's callers see the same pieces as before). */
+  onKMeansFitted?: (model: CachedKMeans) => void;
 }
 
 export interface SampleNeighbour {
@@ -204,7 +229,7 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
     authenticity: doAuthenticity ? distinctNN1.length * train.n : 0,
     samplesToTest: test && !input.samplesToTest ? m * test.n : 0,
     heldOut: test && !heldOutUsable ? heldOutRows * train.n : 0,
-    kmeans: test ? kmeansRows * cells * 200 : 0,
+    kmeans: test && !(input.kmeans && input.kmeans.k === cells) ? kmeansRows * cells * 200 : 0,
     precisionRecall: doPR ? (radiiCached ? 0 : radiiPoints * radiiPoints) + m * m + m * radiiPoints : 0,
   };
   const totalWork = Object.values(work).reduce((a, b) => a + b, 0) || 1;
@@ -261,8 +286,16 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
     kmCtx?.throwIfCancelled();
     if (kmeansRows < cells) unavailable['ct'] = `needs at least ${cells} training images for ${cells} cells`;
     else {
-      const fitRows = seededSubsample(train.n, kmeansRows, seed, metricStreams.kmeansSubsample);
-      const model = kMeans(train.data, train.n, d, cells, { rows: fitRows, seed, maxIterations: opts.kmeansIterations ?? 50 });
+      const maxIterations = opts.kmeansIterations ?? 50;
+      const want = { cells, d, fitCount: kmeansRows, trainCount: train.n, seed, maxIterations };
+      let model: CachedKMeans;
+      if (input.kmeans && staleKMeansReason(input.kmeans, want) === null) model = input.kmeans;
+      else {
+        if (input.kmeans) notes.push(`k-means cells refitted: ${staleKMeansReason(input.kmeans, want)}`);
+        const fitRows = seededSubsample(train.n, kmeansRows, seed, metricStreams.kmeansSubsample);
+        model = { ...kMeans(train.data, train.n, d, cells, { rows: fitRows, seed, maxIterations }), fitCount: fitRows.length, trainCount: train.n, seed, maxIterations };
+        opts.onKMeansFitted?.(model);
+      }
       kmCtx?.progress(1);
       const testCells = assignCells(gatherRows(test.data, d, heldOut.rows), heldOut.rows.length, model);
       const report = ctStatistic({
@@ -273,7 +306,7 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
         cells,
         ...(opts.tau === undefined ? {} : { tau: opts.tau }),
       });
-      ct = { ...report, k: cells, fitCount: fitRows.length, iterations: model.iterations };
+      ct = { ...report, k: cells, fitCount: model.fitCount, iterations: model.iterations };
     }
   } else {
     const why = 'no held-out test split was given';

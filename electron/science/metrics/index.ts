@@ -1,5 +1,5 @@
 /** Memorisation and novelty metrics (docs/math.md §5): pure functions on arrays, plus the audit. */
-export { auditMetrics, type AuditInput, type AuditOptions, type AuditReport, type SampleAudit, type TrainTestGap } from './audit';
+export { auditMetrics, staleKMeansReason, type AuditInput, type CachedKMeans, type AuditOptions, type AuditReport, type SampleAudit, type TrainTestGap } from './audit';
 export { authenticFlags } from './authenticity';
 export { trainingCoverage } from './coverage';
 export { ctStatistic, type CtCell, type CtReport } from './ct';
