@@ -420,13 +420,13 @@ function npzLayout(source: string, members: NpzMember[]): { split: string; data:
   throw new DataError(source, `cannot tell which arrays hold the data: keys are ${members.map((m) => m.key).join(', ')} (expected arr_0 [+ arr_1 labels], x_train/y_train, or images/labels)`);
 }
 
-async function readNpz(source: string, zip: ZipFile, members: NpzMember[], opts: ReadOptions, onBatch: BatchSink): Promise<SourceInfo> {
+async function readNpz(source: string, zip: ZipFile, members: NpzMember[], opts: ReadOptions & { limits: ReadLimits }, onBatch: BatchSink): Promise<SourceInfo> {
   const splits: ArraySplit[] = [];
   for (const l of npzLayout(source, members)) {
     let labels: Int32Array | null = null;
     if (l.labels) {
       const name = `${source}:${l.labels.key}`;
-      checkWholeRead(name, l.labels.entry.size, opts.limits ?? readLimits());
+      checkWholeRead(name, l.labels.entry.size, opts.limits);
       const a = readNpyBytes(await zip.bytes(l.labels.entry), name);
       if (a.shape.length > 2 || (a.shape.length === 2 && a.shape[1] !== 1)) throw new DataError(name, `labels must be a 1-D array; found shape (${a.shape.join(', ')})`);
       if (a.dtype.kind === 'f' || a.dtype.kind === 'b' || a.dtype.kind === 'i' || a.dtype.kind === 'u') labels = toLabels(a.data, name);

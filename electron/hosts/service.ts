@@ -3,8 +3,11 @@
  * streams job events. Electron IPC, the browser host and the CLI all call `service.call`.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { sweepDebris } from '../workspace/atomic';
+import { datasetsDir } from '../workspace/datasets';
+import { downloadsDir } from '../workspace/datasets-download';
+import { runsDirectory } from '../workspace/runs';
+import { checkpointsDirectory } from '../workspace/training-checkpoints';
 import { uploadsDirectory } from './uploads';
 import { cpus } from 'node:os';
 import {
@@ -46,8 +49,8 @@ export interface Service {
 /** Every folder a host or job writes temporary entries into (uploads keep their relative paths). */
 async function sweepWorkspaceDebris(ws: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const dir of ['datasets', 'runs', 'downloads']) removed.push(...(await sweepDebris(join(ws, dir))));
-  removed.push(...(await sweepDebris(join(ws, 'checkpoints'), 1)));
+  for (const dir of [datasetsDir(ws), runsDirectory(ws), downloadsDir(ws)]) removed.push(...(await sweepDebris(dir)));
+  removed.push(...(await sweepDebris(checkpointsDirectory(ws), 1)));
   removed.push(...(await sweepDebris(uploadsDirectory(ws), 16)));
   return removed;
 }

@@ -95,7 +95,8 @@ type ProbeAnswer = { info: GpuAdapterInfo } | { error: string };
 const PROBE_CACHE_MS = 24 * 3600 * 1000;
 
 function driverKey(): string {
-  const parts = [dawnEntry(), process.version, process.platform, process.arch, release(), process.env['VK_ICD_FILENAMES'] ?? '', process.env['VK_DRIVER_FILES'] ?? ''];
+  const dawn = dawnEntry();
+  const parts = [dawn, process.version, process.platform, process.arch, release(), process.env['VK_ICD_FILENAMES'] ?? '', process.env['VK_DRIVER_FILES'] ?? ''];
   for (const dir of ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d']) {
     try {
       for (const f of readdirSync(dir).sort()) parts.push(`${f}:${statSync(join(dir, f)).mtimeMs}`);
@@ -103,15 +104,12 @@ function driverKey(): string {
       /* no such folder */
     }
   }
-  try {
-    parts.push(String(statSync(dawnEntry()).mtimeMs));
-  } catch {
-    /* resolved above, so present */
-  }
+  parts.push(String(statSync(dawn).mtimeMs));
   return parts.join('|');
 }
 
-function probeCacheFile(): string {
+/** Where the probe's answer is kept (per user: the temporary folder may be shared). */
+export function probeCacheFile(): string {
   return join(tmpdir(), `scorescope-webgpu-probe-${typeof process.getuid === 'function' ? process.getuid() : 'user'}.json`);
 }
 

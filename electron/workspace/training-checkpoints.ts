@@ -44,8 +44,13 @@ export interface Checkpoint<Request> {
 
 const GROUPS = ['weights', 'adamM', 'adamV', 'emaWeights'] as const;
 
+/** The folder holding every training's checkpoint folder. */
+export function checkpointsDirectory(workspace: string): string {
+  return join(workspace, 'checkpoints');
+}
+
 export function checkpointDirectory(workspace: string, id: string): string {
-  return join(workspace, 'checkpoints', id);
+  return join(checkpointsDirectory(workspace), id);
 }
 
 /** No checkpoint to resume (hosts answer 'not-found'). */

@@ -1,21 +1,26 @@
-/** Every file and folder under a root with its sha256 ("dir" for folders), hidden entries included: "the workspace is byte for byte unchanged". */
+/** Walks of a folder for tests: its paths, and its content hashes ("the workspace is byte for byte unchanged"). */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-export function treeSnapshot(root: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Every path under a root, relative, folders marked; hidden entries included. Nothing is read. */
+export function treePaths(root: string): { path: string; dir: boolean }[] {
+  const out: { path: string; dir: boolean }[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) {
-        out.set(relative(root, p), 'dir');
-        walk(p);
-      } else out.set(relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+      const dir = statSync(p).isDirectory();
+      out.push({ path: relative(root, p), dir });
+      if (dir) walk(p);
     }
   };
   walk(root);
   return out;
+}
+
+/** Every file and folder under a root with its sha256 ("dir" for folders): "the workspace is byte for byte unchanged". */
+export function treeSnapshot(root: string): Map<string, string> {
+  return new Map(treePaths(root).map(({ path, dir }) => [path, dir ? 'dir' : createHash('sha256').update(readFileSync(join(root, path))).digest('hex')]));
 }
 
 /** Paths whose content (or existence) differs between two snapshots, sorted. */

@@ -11,9 +11,12 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outsideRunOutcomes, treeDifferences, treeSnapshot } from '../helpers/tree-snapshot';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createService } from '../../electron/hosts/service';
+import { receiveUpload } from '../../electron/hosts/uploads';
 import { buildCorpus, hostileClasses, type HostileCase } from './corpus';
-import { PNG_SIGNATURE, rawZip, zeroBomb } from './craft';
+import { npyHeader, npyRaw, PNG_SIGNATURE, rawZip, zeroBomb } from './craft';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin', 'scorescope.js');
@@ -62,10 +65,7 @@ beforeAll(async () => {
   // the workspace every case starts from: one small image dataset, imported through the CLI
   const pixels = Buffer.alloc(16 * 8 * 8 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 251;
-  const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (16, 8, 8, 3), }";
-  const padded = header.padEnd(64 - 10 - 1, ' ') + '\n';
-  const npy = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([padded.length, 0]), Buffer.from(padded, 'latin1'), pixels]);
-  writeFileSync(join(dir, 'train8.npy'), npy);
+  writeFileSync(join(dir, 'train8.npy'), npyRaw(npyHeader('|u1', [16, 8, 8, 3]), pixels));
   const r = spawnSync(process.execPath, [CLI, '--workspace', base, 'datasets', 'import', join(dir, 'train8.npy'), '--name', 'train8'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`setting up the workspace failed: ${r.stderr}`);
   cases = await buildCorpus(join(dir, 'files'), 'train8');
@@ -123,9 +123,6 @@ describe('hostile-input corpus (CLI, one child process per case)', () => {
 
 describe('hostile input through the browser host', () => {
   it('an uploaded zip bomb is refused at import with memory bounded, and the workspace keeps only the upload', async () => {
-    const { createService } = await import('../../electron/hosts/service');
-    const { receiveUpload } = await import('../../electron/hosts/uploads');
-    const { Readable } = await import('node:stream');
     const ws = join(dir, 'ws-web');
     cpSync(join(dir, 'ws-base'), ws, { recursive: true });
     const before = treeSnapshot(ws);

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { outsideRunOutcomes, treeDifferences, treeSnapshot } from '../helpers/tree-snapshot';
+import { outsideRunOutcomes, treeDifferences, treePaths, treeSnapshot } from '../helpers/tree-snapshot';
 import { fileURLToPath } from 'node:url';
 import { CIFAR_FULL, CIFAR_MINI } from '../helpers/shared-data';
 import { localServer, type LocalServer } from '../helpers/http-server';
@@ -16,12 +16,9 @@ import { localServer, type LocalServer } from '../helpers/http-server';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin', 'scorescope.js');
 
-const snapshot = treeSnapshot;
-const same = treeDifferences;
-
 /** Hidden debris names anywhere under `root`. */
 function debris(root: string): string[] {
-  return [...snapshot(root).keys()].filter((p) => p.split('/').some((s) => /^\.(tmp|trash)-|\.part-/.test(s)));
+  return treePaths(root).map((e) => e.path).filter((p) => p.split('/').some((s) => /^\.(tmp|trash)-|\.part-/.test(s)));
 }
 
 function start(ws: string, argv: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
@@ -72,7 +69,7 @@ const importWriting = (ws: string) => () => {
 describe('killed mid-work', () => {
   it('SIGKILL mid-import: the temporary folder stays until the next host start removes it; the workspace is as before', async () => {
     const ws = copyOfBase('import-kill');
-    const before = snapshot(ws);
+    const before = treeSnapshot(ws);
     const run = start(ws, ['datasets', 'import', CIFAR_FULL, '--name', 'full']);
     await until('the import to write', importWriting(ws));
     run.child.kill('SIGKILL');
@@ -82,25 +79,25 @@ describe('killed mid-work', () => {
     expect(left[0]).toMatch(new RegExp(`^datasets/\\.tmp-${run.child.pid}-`));
     expect(nextStart(ws)).not.toMatch(/full/);
     expect(debris(ws)).toEqual([]);
-    expect(same(before, snapshot(ws))).toEqual([]);
+    expect(treeDifferences(before, treeSnapshot(ws))).toEqual([]);
   }, 120_000);
 
   it('SIGTERM mid-import: the import is cancelled and cleans up before it exits', async () => {
     const ws = copyOfBase('import-term');
-    const before = snapshot(ws);
+    const before = treeSnapshot(ws);
     const run = start(ws, ['datasets', 'import', CIFAR_FULL, '--name', 'full']);
     await until('the import to write', importWriting(ws));
     run.child.kill('SIGTERM');
     expect(await run.exit, run.stderr()).toBe(1);
     expect(run.stderr()).toMatch(/cancelled/);
     expect(debris(ws)).toEqual([]); // before any other start
-    expect(same(before, snapshot(ws))).toEqual([]);
+    expect(treeDifferences(before, treeSnapshot(ws))).toEqual([]);
   }, 120_000);
 
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     it(`${signal} mid-sample: no run and no debris once the next host has started`, async () => {
       const ws = copyOfBase(`sample-${signal}`);
-      const before = snapshot(ws);
+      const before = treeSnapshot(ws);
       const run = start(ws, ['sample', '--data', 'mini', '--n', '256', '--steps', '400', '--sampler', 'sde']);
       await until('sampling to start', () => /\d+(\.\d+)?% .*step/i.test(run.stderr()) || /% /.test(run.stderr()));
       await new Promise((r) => setTimeout(r, 500));
@@ -113,7 +110,7 @@ describe('killed mid-work', () => {
       nextStart(ws);
       expect(debris(ws)).toEqual([]);
       // a cancelled sample is a row of the Runs table (status cancelled); SIGKILL leaves no record
-      const changed = same(before, snapshot(ws));
+      const changed = treeDifferences(before, treeSnapshot(ws));
       expect(outsideRunOutcomes(changed)).toEqual([]);
       if (signal === 'SIGKILL') expect(changed).toEqual([]);
     }, 120_000);

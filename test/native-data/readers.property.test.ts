@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DataError,
@@ -189,7 +189,7 @@ describe('CIFAR binary reader (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), mutation, async (n, m) => {
         const d = join(dir, `cifar${i++}`);
-        await import('node:fs/promises').then((fs) => fs.mkdir(d));
+        await mkdir(d);
         const file = join(d, 'data_batch_1.bin');
         await writeFile(file, mutate(cifarRecords(n, i), m));
         await readsOrRefuses(file, () => readSource(file, {}, async () => undefined));

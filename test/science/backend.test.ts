@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, parseBackendName, wasmDirectory } from '../../electron/science/backend';
-import { isSoftwareAdapter } from '../../electron/science/webgpu-device';
+import { readFileSync, rmSync } from 'node:fs';
+import { isSoftwareAdapter, probeCacheFile, probeWebGpuAdapter } from '../../electron/science/webgpu-device';
 
 describe('backend selection', () => {
   it('falls back past the missing tensorflow bindings to wasm and says why', async () => {
@@ -42,11 +43,7 @@ describe('webgpu adapter classification', () => {
 
 describe('webgpu adapter probe cache', () => {
   it('keeps the child process answer for the same drivers, and asks again when the Vulkan settings change', async () => {
-    const { probeWebGpuAdapter } = await import('../../electron/science/webgpu-device');
-    const { readFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const file = join(tmpdir(), `scorescope-webgpu-probe-${process.getuid?.() ?? 'user'}.json`);
+    const file = probeCacheFile();
     const answer = () => {
       try {
         return { info: probeWebGpuAdapter() };

@@ -18,7 +18,7 @@ const resolveCompareResource: ResourceResolver = async (path, _query, workspace)
   if (ids.length < 2 || ids.length > 8 || !ids.every(isRunId)) return null;
   try {
     const file = await compareExport(workspace, ids, kind as CompareExportKind);
-    return file ? { contentType: file.contentType, body: file.body, filename: `compare-${ids.map((id) => id.slice(-6)).join('-')}-${file.name}` } : null;
+    return file ? { contentType: file.contentType, body: file.body, filename: `compare-${ids.map((id) => id.slice(-6)).join('-')}-${file.filename}` } : null;
   } catch {
     return null;
   }

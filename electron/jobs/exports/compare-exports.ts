@@ -12,6 +12,7 @@ import { runDirectory } from '../../workspace/runs';
 import { blitRgba, encodePng } from '../../workspace/image-tiles';
 import { figureColours, lineFigureSvg } from '../runs/figures';
 import { compareRuns } from '../compare/run-comparison';
+import type { ExportedFile } from './audit-exports';
 
 export type CompareExportKind = 'html' | 'png' | 'csv';
 
@@ -83,26 +84,23 @@ ${charts.map((svg) => `<div>${svg}</div>`).join('\n')}
 <p><small>ScoreScope · written ${new Date().toISOString()}</small></p></body></html>\n`;
 }
 
-export interface CompareExportBody {
-  kind: CompareExportKind;
-  name: string;
-  body: Uint8Array;
-  contentType: string;
-}
-
 const names: Record<CompareExportKind, [string, string]> = {
   html: ['comparison.html', 'text/html; charset=utf-8'],
   png: ['paired-gallery.png', 'image/png'],
   csv: ['comparison.csv', 'text/csv; charset=utf-8'],
 };
 
-/** One export of the comparison of `ids`; null when there is nothing to draw (PNG without a paired gallery). */
-export async function compareExport(workspace: string, ids: readonly string[], kind: CompareExportKind): Promise<CompareExportBody | null> {
-  const c = await compareRuns(workspace, ids);
-  const [name, contentType] = names[kind];
+/** One export of a comparison; null when there is nothing to draw (PNG without a paired gallery). */
+async function exportOf(workspace: string, c: RunComparison, kind: CompareExportKind): Promise<ExportedFile | null> {
+  const [filename, contentType] = names[kind];
   const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
   const body = kind === 'csv' ? utf8(comparisonCsv(c)) : kind === 'html' ? utf8(await comparisonHtml(workspace, c)) : await pairedGalleryPng(workspace, c);
-  return body ? { kind, name, body, contentType } : null;
+  return body ? { filename, contentType, body } : null;
+}
+
+/** One export of the comparison of `ids` (a download: hosts/resources/compare.ts). */
+export async function compareExport(workspace: string, ids: readonly string[], kind: CompareExportKind): Promise<ExportedFile | null> {
+  return exportOf(workspace, await compareRuns(workspace, ids), kind);
 }
 
 /** Writes the exports into `out` (created); answers what was written. */
@@ -110,12 +108,13 @@ export async function writeCompareExports(workspace: string, ids: readonly strin
   const dir = resolve(out);
   await mkdir(dir, { recursive: true });
   const written = [];
+  const c = await compareRuns(workspace, ids); // once for every kind: it reads each run's arrays
   for (const kind of kinds) {
-    const file = await compareExport(workspace, ids, kind);
+    const file = await exportOf(workspace, c, kind);
     if (!file) continue;
-    const path = join(dir, file.name);
+    const path = join(dir, file.filename);
     await writeFile(path, file.body);
-    written.push({ kind, path, name: file.name, bytes: file.body.byteLength });
+    written.push({ kind, path, name: file.filename, bytes: file.body.byteLength });
   }
   return written;
 }
