@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "scorescope_kernels",
-      "sources": ["src/addon.cc", "src/knn.cc", "src/gemm512.cc", "src/denoise.cc"],
+      "sources": ["src/addon.cc", "src/knn.cc", "src/gemm512.cc", "src/denoise.cc", "src/kmeans.cc", "src/kmeans512.cc"],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],

@@ -1,14 +1,25 @@
 // N-API surface of the ScoreScope kernels (plain node_api.h, context-aware, no global state):
 //   info() -> { avx2, avx512, hardwareThreads }
-//   packReference(data: Float32Array, n, d, norms: Float64Array, mean?: Float64Array) -> handle
-//     (with `mean`: rows packed centred, y - mean; norms must then be those of the centred rows)
-//   packQueries(data: Float32Array, m, d) -> handle
+//   packReference(data: Float32Array | Uint8Array, n, d, norms: Float64Array, mean?: Float64Array) -> handle
+//     (with `mean`: rows packed centred, y - mean; norms must then be those of the centred rows;
+//     float32 data only)
+//   packQueries(data: Float32Array | Uint8Array, m, d) -> handle
+//     (Uint8Array, here and below: pixels, each read as the float32 v/255 of rows.h, never copied
+//     to a float32 array whole)
 //   free(handle)
 //   nearestBlock(ref, queries, refStart, refCount, pool, scores: Float64Array, indices: Int32Array,
 //                counts: Int32Array, exclude: Int32Array | null, threads, kernel) -> Promise<void>
 //   productsBlock(ref, queries, refStart, refCount, out: Float32Array, threads, kernel) -> Promise<void>
 //   denoise(ref, rows: Float32Array, x: Float32Array, B, m, s2, out: Float32Array,
 //           lse: Float64Array | null, threads, kernel) -> undefined   (SYNCHRONOUS, denoise.h)
+//   squaredNorms(data: Float32Array | Uint8Array, n, d, out: Float64Array, threads) -> undefined
+//   pixelsToUnit(pixels: Uint8Array, out: Float32Array, threads) -> undefined   (out[i] = v/255 as float32)
+//   centreDistances(data: Float32Array | Uint8Array, d, rows: Int32Array, centroids: Float64Array, k,
+//                   out: Float64Array, threads, kernel) -> undefined
+//   centreSums(data: Float32Array | Uint8Array, d, rows: Int32Array, assignment: Int32Array, k,
+//              out: Float64Array, threads, kernel) -> undefined
+//     (SYNCHRONOUS, float64 and bit-identical to the JS loops of kmeans.ts: kmeans.h)
+// threads: 0 means every hardware thread.
 // kernel: 'avx512' | 'avx2' | 'portable' (a RangeError when this CPU lacks it), or a boolean as
 // before (true: portable, false: the fastest this CPU runs).
 // Handles are finalised by the GC if never freed; free() during a running call is deferred.
@@ -23,6 +34,7 @@
 #include <vector>
 
 #include "denoise.h"
+#include "kmeans.h"
 #include "knn.h"
 
 namespace {
@@ -98,6 +110,39 @@ T* typedArray(napi_env env, napi_value v, napi_typedarray_type want, const char*
     throw ArgError(std::string(what) + " holds " + std::to_string(length) + " values, need " + std::to_string(minLength));
   }
   return static_cast<T*>(data);
+}
+
+// A typed array of the given kind and its length.
+template <class T>
+T* typedArrayWithLength(napi_env env, napi_value v, napi_typedarray_type want, const char* what, size_t& length) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  void* data = nullptr;
+  length = 0;
+  if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (!is || type != want) throw ArgError(std::string(what) + " has the wrong type (expected a typed array of the right kind)");
+  return static_cast<T*>(data);
+}
+
+// Float32Array, or Uint8Array / Uint8ClampedArray pixels, of at least minLength values.
+RowSource rowSource(napi_env env, napi_value v, const char* what, size_t minLength) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (!is || (type != napi_float32_array && type != napi_uint8_array && type != napi_uint8_clamped_array)) {
+    throw ArgError(std::string(what) + " must be a Float32Array or a Uint8Array");
+  }
+  if (length < minLength) {
+    throw ArgError(std::string(what) + " holds " + std::to_string(length) + " values, need " + std::to_string(minLength));
+  }
+  RowSource src;
+  if (type == napi_float32_array) src.f32 = static_cast<const float*>(data);
+  else src.u8 = static_cast<const uint8_t*>(data);
+  return src;
 }
 
 Handle* handle(napi_env env, napi_value v, const napi_type_tag& tag, const char* what) {
@@ -186,7 +231,8 @@ napi_value Pack(napi_env env, napi_callback_info info, bool reference) {
     }
     const int64_t rows = integer(env, argv[1], "rows", 1, kMaxRows);
     const int64_t d = integer(env, argv[2], "d", 1, kMaxRows);
-    const float* data = typedArray<float>(env, argv[0], napi_float32_array, "data", static_cast<size_t>(rows * d));
+    const RowSource data = rowSource(env, argv[0], "data", static_cast<size_t>(rows * d));
+    if (centred && data.u8) throw ArgError("packReference: a mean (centred rows) needs float32 data, not uint8 pixels");
     auto* h = new Handle();
     try {
       if (reference) {
@@ -197,7 +243,11 @@ napi_value Pack(napi_env env, napi_callback_info info, bool reference) {
           h->mean.assign(mean, mean + d);
         }
       }
-      packRows(data, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed, centred ? h->mean.data() : nullptr);
+      if (data.u8) {
+        packRows(data.u8, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed);
+      } else {
+        packRows(data.f32, rows, d, reference ? kNR : kMR, hardwareThreads(), h->packed, centred ? h->mean.data() : nullptr);
+      }
     } catch (...) {
       delete h;
       throw;
@@ -410,6 +460,116 @@ napi_value Denoise(napi_env env, napi_callback_info info) {
   }
 }
 
+int threadsArg(napi_env env, napi_value v) {
+  const int64_t threads = integer(env, v, "threads", 0, 1024);
+  return threads == 0 ? hardwareThreads() : static_cast<int>(threads);
+}
+
+// Row indices (an Int32Array, its length in `count`), each in 0..n-1 for data of n rows.
+const int32_t* rowsArg(napi_env env, napi_value v, size_t& count, int64_t n) {
+  const int32_t* rows = typedArrayWithLength<int32_t>(env, v, napi_int32_array, "rows", count);
+  for (size_t i = 0; i < count; i++) {
+    if (rows[i] < 0 || rows[i] >= n) throw ArgError("rows[" + std::to_string(i) + "] = " + std::to_string(rows[i]) + " is outside 0.." + std::to_string(n - 1));
+  }
+  return rows;
+}
+
+template <class Work>
+napi_value synchronous(napi_env env, const char* what, Work&& work) {
+  try {
+    work();
+    return nullptr;
+  } catch (const ArgError& e) {
+    return throwArg(env, e);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ERR_SCORESCOPE_KERNELS", (std::string("out of memory in ") + what).c_str());
+    return nullptr;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_SCORESCOPE_KERNELS", (std::string(what) + " failed: " + e.what()).c_str());
+    return nullptr;
+  }
+}
+
+// The number of whole rows of `d` values a data array holds.
+int64_t rowsIn(napi_env env, napi_value v, int64_t d) {
+  size_t length = 0;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  return static_cast<int64_t>(length) / d;
+}
+
+napi_value SquaredNorms(napi_env env, napi_callback_info info) {
+  return synchronous(env, "squaredNorms", [&] {
+    auto argv = args(env, info, 5);
+    const int64_t n = integer(env, argv[1], "n", 0, kMaxRows);
+    const int64_t d = integer(env, argv[2], "d", 1, kMaxRows);
+    const RowSource src = rowSource(env, argv[0], "data", static_cast<size_t>(n * d));
+    double* out = typedArray<double>(env, argv[3], napi_float64_array, "out", static_cast<size_t>(n));
+    squaredNorms(src, n, d, out, threadsArg(env, argv[4]));
+  });
+}
+
+napi_value PixelsToUnit(napi_env env, napi_callback_info info) {
+  return synchronous(env, "pixelsToUnit", [&] {
+    auto argv = args(env, info, 3);
+    size_t count = 0;
+    const uint8_t* pixels = typedArrayWithLength<uint8_t>(env, argv[0], napi_uint8_array, "pixels", count);
+    float* out = typedArray<float>(env, argv[1], napi_float32_array, "out", count);
+    pixelsToUnit(pixels, static_cast<int64_t>(count), out, threadsArg(env, argv[2]));
+  });
+}
+
+// The arguments centreDistances and centreSums share: data, d, rows (argument 2) and k (argument 4).
+struct CentreArgs {
+  int64_t d = 0;
+  RowSource src;
+  const int32_t* rows = nullptr;
+  size_t count = 0;
+  int64_t k = 0;
+};
+
+CentreArgs centreArgs(napi_env env, const std::vector<napi_value>& argv) {
+  CentreArgs a;
+  a.d = integer(env, argv[1], "d", 1, kMaxRows);
+  a.src = rowSource(env, argv[0], "data", 0);
+  a.rows = rowsArg(env, argv[2], a.count, rowsIn(env, argv[0], a.d));
+  a.k = integer(env, argv[4], "k", 1, kMaxRows / a.d);
+  return a;
+}
+
+napi_value CentreDistances(napi_env env, napi_callback_info info) {
+  return synchronous(env, "centreDistances", [&] {
+    auto argv = args(env, info, 8);
+    const CentreArgs a = centreArgs(env, argv);
+    const int64_t d = a.d, k = a.k;
+    const RowSource src = a.src;
+    const int32_t* rows = a.rows;
+    const size_t count = a.count;
+    const double* centroids = typedArray<double>(env, argv[3], napi_float64_array, "centroids", static_cast<size_t>(k * d));
+    if (count > 0 && static_cast<int64_t>(count) > kMaxRows / k) throw ArgError("rows x k is too large");
+    double* out = typedArray<double>(env, argv[5], napi_float64_array, "out", count * static_cast<size_t>(k));
+    centreDistances(src, d, rows, static_cast<int64_t>(count), centroids, k, out, threadsArg(env, argv[6]), kernelArg(env, argv[7]));
+  });
+}
+
+napi_value CentreSums(napi_env env, napi_callback_info info) {
+  return synchronous(env, "centreSums", [&] {
+    auto argv = args(env, info, 8);
+    const CentreArgs a = centreArgs(env, argv);
+    const int64_t d = a.d, k = a.k;
+    const RowSource src = a.src;
+    const int32_t* rows = a.rows;
+    const size_t count = a.count;
+    const int32_t* assignment = typedArray<int32_t>(env, argv[3], napi_int32_array, "assignment", count);
+    for (size_t i = 0; i < count; i++) {
+      if (assignment[i] < 0 || assignment[i] >= k) throw ArgError("assignment[" + std::to_string(i) + "] is outside 0..k-1");
+    }
+    double* out = typedArray<double>(env, argv[5], napi_float64_array, "out", static_cast<size_t>(k * d));
+    centreSums(src, d, rows, static_cast<int64_t>(count), assignment, k, out, threadsArg(env, argv[6]), kernelArg(env, argv[7]));
+  });
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -421,6 +581,10 @@ NAPI_MODULE_INIT() {
       {"nearestBlock", nullptr, NearestBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"productsBlock", nullptr, ProductsBlock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denoise", nullptr, Denoise, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"squaredNorms", nullptr, SquaredNorms, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pixelsToUnit", nullptr, PixelsToUnit, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"centreDistances", nullptr, CentreDistances, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"centreSums", nullptr, CentreSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

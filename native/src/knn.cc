@@ -4,6 +4,7 @@
 // reference sliver stays in L1 while the MC x KC query block streams from L2.
 #include "knn.h"
 #include "gemm.h"
+#include "rows.h"
 
 #include <algorithm>
 #include <atomic>
@@ -313,7 +314,12 @@ const char* kernelName(Kernel k) {
   return k == Kernel::Avx512 ? "native-avx512" : k == Kernel::Avx2 ? "native-avx2" : "native-portable";
 }
 
-void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out, const double* shift) {
+namespace {
+
+// Allocates `out` and fills it sliver by sliver on `threads` threads; row(r, dst) writes row r's d
+// values to dst[k * width] (rows past `rows` are zeroed here).
+template <class Row>
+void packWith(int64_t rows, int64_t d, int64_t width, int threads, Packed& out, Row&& row) {
   Packed p;
   p.rows = rows;
   p.d = d;
@@ -326,14 +332,9 @@ void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int thre
     for (int64_t s = s0; s < s1; s++) {
       float* dst = p.data + s * d * width;
       for (int64_t r = 0; r < width; r++) {
-        const int64_t row = s * width + r;
-        if (row < rows) {
-          const float* from = src + row * d;
-          if (shift) {
-            for (int64_t k = 0; k < d; k++) dst[k * width + r] = static_cast<float>(static_cast<double>(from[k]) - shift[k]);
-          } else {
-            for (int64_t k = 0; k < d; k++) dst[k * width + r] = from[k];
-          }
+        const int64_t at = s * width + r;
+        if (at < rows) {
+          row(at, dst + r);
         } else {
           for (int64_t k = 0; k < d; k++) dst[k * width + r] = 0.0f;
         }
@@ -341,6 +342,27 @@ void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int thre
     }
   });
   out = p;
+}
+
+}  // namespace
+
+void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out, const double* shift) {
+  packWith(rows, d, width, threads, out, [&](int64_t row, float* dst) {
+    const float* from = src + row * d;
+    if (shift) {
+      for (int64_t k = 0; k < d; k++) dst[k * width] = static_cast<float>(static_cast<double>(from[k]) - shift[k]);
+    } else {
+      for (int64_t k = 0; k < d; k++) dst[k * width] = from[k];
+    }
+  });
+}
+
+void packRows(const uint8_t* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out) {
+  const float* levels = unitLevels();
+  packWith(rows, d, width, threads, out, [&](int64_t row, float* dst) {
+    const uint8_t* from = src + row * d;
+    for (int64_t k = 0; k < d; k++) dst[k * width] = levels[from[k]];
+  });
 }
 
 void freePacked(Packed& p) {

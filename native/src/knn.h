@@ -39,6 +39,8 @@ struct Packed {
 // given (centred rows for the empirical score); throws std::bad_alloc.
 void packRows(const float* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out,
               const double* shift = nullptr);
+// The same from uint8 pixels, each read as its float32 level v/255 (rows.h), without a float copy.
+void packRows(const uint8_t* src, int64_t rows, int64_t d, int64_t width, int threads, Packed& out);
 void freePacked(Packed& p);
 
 // Running top-`pool` lists of one query block (the TypeScript CandidateLists buffers):

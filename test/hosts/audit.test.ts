@@ -152,16 +152,16 @@ describe('audit with known answers (CIFAR-10 mini)', () => {
     expect(metrics.stamp.test.splitSha256).toBe(await fileHash('test'));
   });
 
-  it('caches the training radii and held-out distances next to the dataset, and notices a replaced dataset', async () => {
+  it('caches the training radii, held-out and leave-one-out distances next to the dataset, and notices a replaced dataset', async () => {
     const first = await readRun(ws, summary.run) as unknown as { details: { cache: Record<string, string> } };
-    expect(first.details.cache).toEqual({ trainingRadii: 'computed', heldOut: 'computed' });
+    expect(first.details.cache).toEqual({ trainingRadii: 'computed', heldOut: 'computed', trainSelfDistances: 'computed' });
     const cacheDir = join(ws, 'datasets', 'cifar10', 'cache');
     const files = (await readdir(cacheDir)).sort();
-    expect(files).toEqual(['audit-heldout-train-cifar10-test-n2000-s0.json', 'audit-radii-train-k3-n10000-s0.json', 'sha256-test.json', 'sha256-train.json']);
+    expect(files).toEqual(['audit-heldout-train-cifar10-test-n2000-s0.json', 'audit-radii-train-k3-n10000-s0.json', 'audit-self-nn1-train.json', 'sha256-test.json', 'sha256-train.json']);
 
     const again = await audit({ samples: npz, train: 'cifar10:train', test: 'cifar10:test' });
     const second = await readRun(ws, again.run) as unknown as { details: { cache: Record<string, string> } };
-    expect(second.details.cache).toEqual({ trainingRadii: 'cached', heldOut: 'cached' });
+    expect(second.details.cache).toEqual({ trainingRadii: 'cached', heldOut: 'cached', trainSelfDistances: 'cached' });
     expect(again.precision).toBe(summary.precision);
     expect(again.ct).toBe(summary.ct);
 

@@ -9,21 +9,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { honestEntry, rawZip } from '../hostile/craft';
+import { seededBytes } from '../helpers/seeded';
 
-/** Deterministic bytes (xorshift32). */
-export function seededBytes(n: number, seed: number): Uint8Array {
-  let x = (seed * 2654435761 + 1) >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { seededBytes };
 
 /** n CIFAR binary records: label (i * 7 + seed) % 10, then seeded planar pixels. */
 export function cifarRecords(n: number, seed = 1, label: (i: number) => number = (i) => (i * 7 + seed) % 10): Uint8Array {

@@ -7,6 +7,9 @@
  *       and, in the same file, the k-means cells of C_T (`kmeans`: only audits with a test split
  *       fit them, the file's key already pins the training split, and the centroids are float64
  *       numbers, which JSON round-trips exactly); a file without them gets them added
+ *   <ws>/datasets/<name>/cache/audit-self-nn1-<split>.json
+ *       leave-one-out NN1 distances of the training rows audits have needed for authenticity
+ *       (their samples' nearest training images), by row; each audit adds the rows it searched
  * Each file holds the key it was computed for (dataset SHA-256s, splits, sizes, parameters); a
  * file whose key differs (the dataset was replaced under the same name) is ignored and rewritten.
  * Writes are atomic (temporary name + rename), so a crash never leaves half a cache file.
@@ -18,7 +21,7 @@ import { writeFileAtomic } from '../../workspace/atomic';
 import type { CachedKMeans, HeldOutDistances, TrainingRadii } from '../../science/metrics';
 
 export interface CacheKey {
-  kind: 'radii' | 'held-out';
+  kind: 'radii' | 'held-out' | 'self-nn1';
   trainSha256: string;
   trainSplit: string;
   trainCount: number;
@@ -46,7 +49,9 @@ export function cacheFile(workspace: string, dataset: string, key: CacheKey): st
   const name =
     key.kind === 'radii'
       ? `audit-radii-${safe(key.trainSplit)}-k${p['k']}-n${p['maxPoints']}-s${p['seed']}.json`
-      : `audit-heldout-${safe(key.trainSplit)}-${safe(key.testDataset ?? '')}-${safe(key.testSplit ?? '')}-n${p['maxPoints']}-s${p['seed']}.json`;
+      : key.kind === 'self-nn1'
+        ? `audit-self-nn1-${safe(key.trainSplit)}.json`
+        : `audit-heldout-${safe(key.trainSplit)}-${safe(key.testDataset ?? '')}-${safe(key.testSplit ?? '')}-n${p['maxPoints']}-s${p['seed']}.json`;
   return join(datasetsDir(workspace), dataset, 'cache', name);
 }
 
@@ -75,6 +80,28 @@ export async function writeCache<T>(file: string, key: CacheKey, value: T): Prom
 }
 
 export type { HeldOutDistances, TrainingRadii };
+
+/** Leave-one-out NN1 distances of some training rows (float32 values, which JSON round-trips exactly). */
+export interface SelfDistancesCacheValue {
+  rows: number[];
+  distances: number[];
+}
+
+/** The cached distances as a map by row; malformed entries are left out (they are searched again). */
+export function loadSelfDistances(v: SelfDistancesCacheValue | null, n: number): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!v || !Array.isArray(v.rows) || !Array.isArray(v.distances) || v.rows.length !== v.distances.length) return out;
+  v.rows.forEach((r, i) => {
+    const d = v.distances[i];
+    if (Number.isInteger(r) && r >= 0 && r < n && typeof d === 'number' && d >= 0) out.set(r, d);
+  });
+  return out;
+}
+
+export function storeSelfDistances(m: ReadonlyMap<number, number>): SelfDistancesCacheValue {
+  const rows = Array.from(m.keys()).sort((a, b) => a - b);
+  return { rows, distances: rows.map((r) => m.get(r)!) };
+}
 
 /** A k-means fit as stored in JSON (a Float64Array would serialise as an object). */
 export type StoredKMeans = Omit<CachedKMeans, 'centroids'> & { centroids: number[] };

@@ -25,10 +25,10 @@ import { auditMetrics, type AuditReport, type CachedKMeans, type HeldOutDistance
 import { defaultMaxHeldOut } from '../../science/metrics/heldOut';
 import { defaultMaxRadiiPoints, defaultRadiiK } from '../../science/metrics/precisionRecall';
 import { stageContext } from '../../science/job-context';
-import { createReferenceSet, nearestNeighbours, pixelsToUnit, type NeighbourResult } from '../../science/neighbours';
-import { cacheFile, loadKMeans, readCache, storeKMeans, writeCache, type CacheKey, type CacheState, type HeldOutCacheValue } from './cache';
+import { createReferenceSet, firstNeighbours, nearestNeighbours, pixelsToUnit, type NeighbourResult } from '../../science/neighbours';
+import { cacheFile, loadKMeans, loadSelfDistances, readCache, storeKMeans, storeSelfDistances, writeCache, type CacheKey, type CacheState, type HeldOutCacheValue, type SelfDistancesCacheValue } from './cache';
 import { loadSamples, type LoadedSamples } from './samples';
-import { sampleTopWeights, type SampleTopWeights, type TopWeightsMethod } from './top-weights';
+import { firstSearchK, sampleTopWeights, searchesAuditReference, type SampleTopWeights, type TopWeightsMethod } from './top-weights';
 import pkg from '../../../package.json';
 
 /** Softmax weights kept per sample for empirical-score runs. */
@@ -113,9 +113,8 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const m = samples.count;
   const d = trainShape.reduce((a, b) => a * b, 1);
   if (req.k > n) throw new WorkspaceError('refused', `k=${req.k} is more than the ${n} images of ${trainName}:${trainSplit}`);
-  const trainUnit = pixelsToUnit(train.pixels, n, d);
+  // the splits stay uint8 (UnitRows): the searches read them as v/255 without a float32 copy
   const sampleUnit = pixelsToUnit(samples.pixels, m, d);
-  const testUnit = test ? pixelsToUnit(test.pixels, test.shape[0]!, d) : null;
   timings['load'] = lap();
   ctx?.throwIfCancelled();
 
@@ -143,6 +142,11 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     cachedHeldOut = distances;
     cachedKMeans = loadKMeans(kmeans);
   }
+  const selfKey: CacheKey = { kind: 'self-nn1', trainSha256: train.manifest.sha256, trainSplit, trainCount: n, dim: d, params: {} };
+  const selfFile = cacheFile(workspace, trainName, selfKey);
+  const selfCache = await readCache<SelfDistancesCacheValue>(selfFile, selfKey);
+  const trainSelfDistances = loadSelfDistances(selfCache.value, n);
+  let freshSelfDistances: ReadonlyMap<number, number> | null = null;
   const cacheUse: Record<string, CacheState> = {
     trainingRadii: radiiCache.state,
     heldOut: heldOutCache ? heldOutCache.state : 'unused',
@@ -159,7 +163,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   const metricsEnd = searchEnd + 0.9 * (metricWork / split);
 
   // ---- neighbours and metrics ---------------------------------------------------------------
-  const ref = createReferenceSet(trainUnit, n, d);
+  const ref = createReferenceSet(train.pixels, n, d);
   let report: AuditReport;
   const computed: { trainingRadii?: TrainingRadii; heldOut?: HeldOutDistances } = {};
   let fittedKMeans: CachedKMeans | null = null;
@@ -167,8 +171,13 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
   let topWeightsNote: string | null = null;
   let topWeightsMethod: TopWeightsMethod | null = null;
   let neighbours: NeighbourResult;
+  // one search serves the audit (k) and the top weights' first round (firstSearchK) when they share the reference
+  const trainRef = `${trainName}:${trainSplit}`;
+  const searchK = samples.run && searchesAuditReference(samples.run, trainRef, n) ? Math.min(n, Math.max(req.k, firstSearchK(TOP_WEIGHTS))) : req.k;
+  let searched: NeighbourResult;
   try {
-    neighbours = await nearestNeighbours(sampleUnit, m, ref, req.k, { ctx: stageContext(ctx, 0.05, searchEnd, 'nearest training images') });
+    searched = await nearestNeighbours(sampleUnit, m, ref, searchK, { ctx: stageContext(ctx, 0.05, searchEnd, 'nearest training images') });
+    neighbours = firstNeighbours(searched, req.k);
     timings['neighbours'] = lap();
     report = await auditMetrics(
       {
@@ -177,10 +186,11 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
         neighbours,
         ...(train.labels ? { trainLabels: train.labels } : {}),
         ...(train.manifest.classes ? { classNames: train.manifest.classes } : {}),
-        ...(test && testUnit ? { test: { data: testUnit, n: test.shape[0]! } } : {}),
+        ...(test ? { test: { data: test.pixels, n: test.shape[0]! } } : {}),
         ...(cachedHeldOut ? { heldOut: cachedHeldOut } : {}),
         ...(cachedKMeans ? { kmeans: cachedKMeans } : {}),
         ...(radiiCache.value ? { trainingRadii: radiiCache.value } : {}),
+        trainSelfDistances,
       },
       {
         threshold: req.threshold,
@@ -189,6 +199,9 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
         perSampleNeighbours: req.k,
         ctx: stageContext(ctx, searchEnd, metricsEnd, 'metrics'),
         onComputed: (p) => Object.assign(computed, p),
+        onSelfDistances: (fresh) => {
+          freshSelfDistances = fresh;
+        },
         onKMeansFitted: (model) => {
           fittedKMeans = model;
         },
@@ -199,7 +212,7 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     // (before the reference set goes: the exact top weights reuse it when the run sampled this split)
     if (samples.run) {
       const t = await sampleTopWeights(workspace, samples.run, samples.pixels, m, TOP_WEIGHTS, stageContext(ctx, metricsEnd, 0.97, 'softmax weights'), {
-        data: `${trainName}:${trainSplit}`, pixels: train.pixels, n, ref,
+        data: trainRef, pixels: train.pixels, n, ref, neighbours: searched,
       });
       if (typeof t === 'string') topWeightsNote = t;
       else {
@@ -224,6 +237,11 @@ export async function runAudit(workspace: string, req: AuditRequest, ctx?: JobCo
     await writeCache(heldOutFile, heldOutKey, value);
   }
   if (computed.heldOut) cacheUse['heldOut'] = 'computed';
+  cacheUse['trainSelfDistances'] = freshSelfDistances ? 'computed' : selfCache.state;
+  if (freshSelfDistances) {
+    for (const [r, v] of freshSelfDistances as ReadonlyMap<number, number>) trainSelfDistances.set(r, v);
+    await writeCache(selfFile, selfKey, storeSelfDistances(trainSelfDistances));
+  }
   ctx?.throwIfCancelled();
 
   // ---- the run folder -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ import { loadSplit, parseDatasetRef } from '../../workspace/datasets';
 import type { RunManifest } from '../../workspace/runs';
 import { runKinds } from '../../contract/run-kinds';
 import type { JobContext } from '../../science/job-context';
-import { createReferenceSet, nearestNeighbours, pixelRowsToUnit, pixelsToUnit, type ReferenceSet } from '../../science/neighbours';
+import { createReferenceSet, firstNeighbourIndices, gatherUnitRows, nearestNeighbours, type NeighbourResult, type ReferenceSet } from '../../science/neighbours';
 import { ouCoefficients } from '../../science/scores/empirical/types';
 
 export interface SampleTopWeights {
@@ -157,7 +157,7 @@ export async function topWeightsBySearch(
   const bounds = new Float64Array(count).fill(Infinity);
   let rows = Array.from({ length: count }, (_, i) => i);
   const searches: number[] = [];
-  for (let K = Math.min(used, k + 1); rows.length > 0; K = Math.min(used, K * 8)) {
+  for (let K = Math.min(used, firstSearchK(k)); rows.length > 0; K = Math.min(used, K * 8)) {
     ctx?.throwIfCancelled();
     const cand = await search(rows, K);
     searches.push(K);
@@ -189,6 +189,25 @@ export interface TopWeightsReuse {
   pixels: Uint8Array;
   n: number;
   ref: ReferenceSet;
+  /**
+   * The audit's exact k-NN of the same samples in `ref`: when it lists at least K neighbours the
+   * search for K is answered from it (the first K of an exact k-NN are the exact K-NN).
+   */
+  neighbours?: NeighbourResult;
+}
+
+/** The number of neighbours the first search of sampleTopWeights asks for, keeping k weights. */
+export const firstSearchK = (k: number) => k + 1;
+
+/**
+ * Whether sampleTopWeights will search the audit's own reference set (the run sampled from all n
+ * rows of the audit's training split `dataRef`), so the audit's search can list firstSearchK(k).
+ */
+export function searchesAuditReference(run: RunManifest, dataRef: string, n: number): boolean {
+  const params = empiricalRunParams(run);
+  if (typeof params === 'string') return false;
+  const { name, split } = parseDatasetRef(params.data);
+  return `${name}:${split}` === dataRef && (params.subset === undefined || params.subset >= n);
 }
 
 /** How the weights were found: exact rows (with the largest bound), searches run, rows left to tfjs. */
@@ -238,14 +257,14 @@ export async function sampleTopWeights(
   const train = data.subarray(0, used * d);
 
   // exact: from nearest training rows (the audit's reference set when it holds exactly these rows)
-  const own = reuse && reuse.data === dataRef && reuse.n === used ? null : createReferenceSet(pixelsToUnit(train, used, d), used, d);
+  const own = reuse && reuse.data === dataRef && reuse.n === used ? null : createReferenceSet(train, used, d);
   const ref = own ?? reuse!.ref;
   let exact;
   try {
+    const known = own ? undefined : reuse?.neighbours;
     exact = await topWeightsBySearch(pixels, train, d, count, used, params.delta, kk, async (rows, K) => {
-      const q = new Float32Array(rows.length * d);
-      rows.forEach((r, i) => pixelRowsToUnit(pixels, d, r, 1, q.subarray(i * d, (i + 1) * d)));
-      return (await nearestNeighbours(q, rows.length, ref, K)).indices;
+      if (known && known.m === count && known.k >= K) return firstNeighbourIndices(known, rows, K);
+      return (await nearestNeighbours(gatherUnitRows(pixels, d, rows), rows.length, ref, K)).indices;
     }, ctx);
   } finally {
     own?.dispose();

@@ -11,7 +11,7 @@ import type { GridChoice, OuSamplerChoice } from '../../contract/sampling';
 import { empiricalScore } from '../scores/empirical';
 import type { DataMatrix } from '../data-matrix';
 import { hooksFromContext, sample } from '../samplers/sample';
-import { kdeMutualInformation, mutualInformationDraws, type KdeMutualInformation } from '../metrics/kde-mutual-information';
+import { mutualInformationDraws, mutualInformationEvaluator, type KdeMutualInformation, type MutualInformationEvaluator } from '../metrics/kde-mutual-information';
 import { searchNearestTwo } from './nearest';
 import { summarizeNearest, type NearestSummary } from '../metrics/memorization';
 
@@ -81,7 +81,11 @@ export async function deltaSweep(
   // the same (index, noise) pairs at every delta: the information curve is smooth in delta
   const draws = p.miDraws >= 2 ? mutualInformationDraws(data.rows, D, p.miDraws, p.seed) : null;
   const score = empiricalScore(data, params.chunkSize ? { chunkSize: params.chunkSize } : {});
+  // built once for every delta: on a native score it packs the data once for its search (one more
+  // packed copy while sampling, where the score's top weights built a tfjs copy in two layouts)
+  let estimator: MutualInformationEvaluator | undefined;
   try {
+    if (draws) estimator = mutualInformationEvaluator(score, data, draws);
     for (let i = 0; i < deltas.length; i++) {
       const delta = deltas[i]!;
       const hooks = hooksFromContext(ctx, `delta ${delta}: step`, (0.9 * i) / deltas.length, (0.9 * (i + 1)) / deltas.length);
@@ -92,9 +96,10 @@ export async function deltaSweep(
       );
       runs.push(run.samples);
       ctx?.throwIfCancelled();
-      information.push(draws ? kdeMutualInformation(score, data, delta, draws) : null);
+      information.push(estimator ? await estimator.at(delta) : null);
     }
   } finally {
+    estimator?.dispose();
     score.dispose();
   }
   const all = new Float32Array(deltas.length * p.n * D);

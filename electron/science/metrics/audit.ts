@@ -9,7 +9,7 @@
  * new threshold is a local re-filter (or `summarizeMemorization`), not a new audit.
  */
 import type { JobContext } from '../job-context';
-import { neighbourSearch } from '../neighbours';
+import { gatherUnitRows, neighbourSearch } from '../neighbours';
 import type { NeighbourResult, NeighbourSearch, ReferenceSet } from '../neighbours/types';
 import { authenticFlags } from './authenticity';
 import { trainingCoverage } from './coverage';
@@ -19,7 +19,7 @@ import { assignCells, kMeans, type KMeansModel } from './kmeans';
 import { mannWhitneyU, type MannWhitneyResult } from './mannWhitney';
 import { calibratedDistances, defaultThreshold, memorizedFlags, nearestRatios, summarizeMemorization } from './memorization';
 import { perClassMemorization, type ClassMemorization } from './perClass';
-import { defaultMaxRadiiPoints, defaultRadiiK, gatherRows, precisionRecall, staleRadiiReason, type TrainingRadii } from './precisionRecall';
+import { defaultMaxRadiiPoints, defaultRadiiK, precisionRecall, staleRadiiReason, type TrainingRadii } from './precisionRecall';
 import { stageContext } from '../job-context';
 import { metricStreams, seededSubsample } from './random';
 import { histogram, median, sharedEdges } from './stats';
@@ -41,6 +41,12 @@ export interface AuditInput {
   samplesToTest?: NeighbourResult;
   /** Cached training radii for precision/recall (computed when absent or stale). */
   trainingRadii?: TrainingRadii;
+  /**
+   * Cached leave-one-out NN1 distances of training rows (any of them, by row), for authenticity:
+   * only the samples' NN1 rows missing here are searched. Each row's distance does not depend on
+   * which other rows were searched with it, so cached and fresh values are the same.
+   */
+  trainSelfDistances?: ReadonlyMap<number, number>;
   /**
    * Cached k-means cells of C_T (fitted when absent or not for these settings): the fit is a
    * function of the training set, seed, cells, fit rows and iterations only, and it is the costliest
@@ -96,6 +102,8 @@ export interface AuditOptions {
   ctx?: JobContext;
   /** Called with pieces worth caching on disk when they were computed here. */
   onComputed?: (pieces: { trainingRadii?: TrainingRadii; heldOut?: HeldOutDistances }) => void;
+  /** Called with the training rows' leave-one-out NN1 distances searched here (worth adding to the cache). */
+  onSelfDistances?: (fresh: ReadonlyMap<number, number>) => void;
   /** Called with the k-means fit when it was computed here (a separate hook: onComputed's callers see the same pieces as before). */
   onKMeansFitted?: (model: CachedKMeans) => void;
 }
@@ -216,6 +224,8 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
   const doAuthenticity = opts.authenticity ?? true;
   const doPR = opts.precisionRecall ?? true;
   const distinctNN1 = Array.from(new Set(nn1)).sort((a, b) => a - b);
+  const knownSelf = input.trainSelfDistances;
+  const selfRows = knownSelf ? distinctNN1.filter((r) => !knownSelf.has(r)) : distinctNN1;
   const heldOutUsable = test && input.heldOut && staleHeldOutReason(input.heldOut, test, train) === null ? input.heldOut : undefined;
   if (test && input.heldOut && !heldOutUsable) notes.push(`held-out distances recomputed: ${staleHeldOutReason(input.heldOut, test, train)}`);
   const heldOutRows = test ? Math.min(test.n, opts.maxHeldOut ?? defaultMaxHeldOut) : 0;
@@ -226,7 +236,7 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
   const radiiCached = input.trainingRadii && staleRadiiReason(input.trainingRadii, train, radiiK) === null;
   if (input.trainingRadii && !radiiCached) notes.push(`training radii recomputed: ${staleRadiiReason(input.trainingRadii, train, radiiK)}`);
   const work = {
-    authenticity: doAuthenticity ? distinctNN1.length * train.n : 0,
+    authenticity: doAuthenticity ? selfRows.length * train.n : 0,
     samplesToTest: test && !input.samplesToTest ? m * test.n : 0,
     heldOut: test && !heldOutUsable ? heldOutRows * train.n : 0,
     kmeans: test && !(input.kmeans && input.kmeans.k === cells) ? kmeansRows * cells * 200 : 0,
@@ -245,9 +255,14 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
   if (doAuthenticity) {
     if (train.n < 2) unavailable['authenticity'] = 'needs at least 2 training images';
     else {
-      const own = await search.self(train, 1, { rows: distinctNN1, ctx: stage('authenticity', 'authenticity') });
       const byRow = new Map<number, number>();
-      distinctNN1.forEach((r, i) => byRow.set(r, own.distances[i]!));
+      const authCtx = stage('authenticity', 'authenticity');
+      if (selfRows.length > 0) {
+        const own = await search.self(train, 1, { rows: selfRows, ctx: authCtx });
+        selfRows.forEach((r, i) => byRow.set(r, own.distances[i]!));
+        opts.onSelfDistances?.(byRow);
+      }
+      for (const r of distinctNN1) if (!byRow.has(r)) byRow.set(r, knownSelf!.get(r)!);
       authentic = authenticFlags(d1, nn1, byRow);
     }
   } else unavailable['authenticity'] = 'turned off';
@@ -297,7 +312,7 @@ export async function auditMetrics(input: AuditInput, opts: AuditOptions = {}): 
         opts.onKMeansFitted?.(model);
       }
       kmCtx?.progress(1);
-      const testCells = assignCells(gatherRows(test.data, d, heldOut.rows), heldOut.rows.length, model);
+      const testCells = assignCells(gatherUnitRows(test.data, d, heldOut.rows), heldOut.rows.length, model);
       const report = ctStatistic({
         sampleDistances: d1,
         sampleCells: assignCells(samples, m, model),

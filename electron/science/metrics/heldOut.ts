@@ -4,9 +4,8 @@
  * returned as a plain object the caller can cache next to the dataset.
  */
 import type { JobContext } from '../job-context';
-import { neighbourSearch } from '../neighbours';
-import type { NeighbourSearch, ReferenceSet } from '../neighbours/types';
-import { gatherRows } from './precisionRecall';
+import { gatherUnitRows, neighbourSearch, unitRowsAsFloat32 } from '../neighbours';
+import type { NeighbourSearch, ReferenceSet, UnitRows } from '../neighbours/types';
 import { metricStreams, seededSubsample } from './random';
 
 export interface HeldOutDistances {
@@ -25,8 +24,8 @@ export interface HeldOutDistances {
 export const defaultMaxHeldOut = 2_000;
 
 export interface HeldOutSplit {
-  /** [n, d] test images, pixels in [0, 1], same layout as the training rows. */
-  data: Float32Array;
+  /** [n, d] test images in [0, 1] (float32, or uint8 pixels), same layout as the training rows. */
+  data: UnitRows;
   n: number;
 }
 
@@ -41,7 +40,7 @@ export async function computeHeldOutDistances(
     throw new Error(`held-out distances: expected ${test.n} test images x ${train.d} values = ${test.n * train.d}, found ${test.data.length}`);
   }
   const rows = seededSubsample(test.n, opts.maxPoints ?? defaultMaxHeldOut, seed, metricStreams.heldOutSubsample);
-  const queries = rows.length === test.n ? test.data : gatherRows(test.data, train.d, rows);
+  const queries = rows.length === test.n ? unitRowsAsFloat32(test.data, test.n, train.d) : gatherUnitRows(test.data, train.d, rows);
   const nearest = await search.nearest(queries, rows.length, train, 1, { ctx: opts.ctx });
   return {
     kind: 'held-out-nn1',

@@ -21,7 +21,6 @@ export {
 export { perClassMemorization, type ClassMemorization } from './perClass';
 export {
   computeTrainingRadii,
-  gatherRows,
   kthNeighbourRadii,
   precisionRecall,
   staleRadiiReason,

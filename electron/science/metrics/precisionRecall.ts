@@ -7,7 +7,7 @@
  * [S x S] search, so they are returned as a plain object the caller can cache on disk.
  */
 import type { JobContext } from '../job-context';
-import { neighbourSearch } from '../neighbours';
+import { neighbourSearch, takeRows } from '../neighbours';
 import type { NeighbourResult, NeighbourSearch, ReferenceSet } from '../neighbours/types';
 import { stageContext } from '../job-context';
 import { metricStreams, seededSubsample } from './random';
@@ -44,16 +44,6 @@ export function kthNeighbourRadii(result: NeighbourResult, k: number): Float32Ar
   if (!Number.isInteger(k) || k < 1 || k > result.k) throw new Error(`radii: k must be in 1..${result.k}, got ${k}`);
   const out = new Float32Array(result.m);
   for (let i = 0; i < result.m; i++) out[i] = result.distances[i * result.k + k - 1]!;
-  return out;
-}
-
-/** Rows `indices` of data [*, d], packed. */
-export function gatherRows(data: Float32Array, d: number, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * d);
-  for (let i = 0; i < indices.length; i++) {
-    const r = indices[i]!;
-    out.set(data.subarray(r * d, (r + 1) * d), i * d);
-  }
   return out;
 }
 
@@ -99,7 +89,7 @@ export async function computeTrainingRadii(
   const search = opts.search ?? neighbourSearch;
   checkRadiiOptions(k, train, maxPoints);
   const indices = seededSubsample(train.n, maxPoints, seed, metricStreams.radiiSubsample);
-  const real = search.createReference(gatherRows(train.data, train.d, indices), indices.length, train.d);
+  const real = search.createReference(takeRows(train.data, train.d, indices), indices.length, train.d);
   try {
     return await subsampleRadii(real, indices, train, k, seed, search, opts.ctx);
   } finally {
@@ -135,7 +125,7 @@ export async function precisionRecall(
     at += work;
     return c;
   };
-  const real = search.createReference(gatherRows(train.data, train.d, indices), s, train.d);
+  const real = search.createReference(takeRows(train.data, train.d, indices), s, train.d);
   try {
     const radii = usable ?? (await subsampleRadii(real, indices, train, k, seed, search, stage(s * s, 'training radii')));
     const generated = search.createReference(samples, m, train.d);

@@ -36,13 +36,26 @@ type DenoiseOperands = [ref: PackedReference, rows: Float32Array, x: Float32Arra
 /** How the addon takes a KernelChoice: as its two trailing arguments (a boolean `portable` for binaries built before the AVX-512 path). */
 type AddonChoice = [threads: number, kernel: AddonKernel | boolean];
 
+/**
+ * Rows the kernels read: float32, or uint8 pixels, each read as v/255 rounded to float32 (the
+ * values pixelsToUnit gives), without a float32 copy of the whole array.
+ */
+export type PackRows = Float32Array | Uint8Array;
+
 /** The addon's exports, as native/src/addon.cc defines them. */
 interface Addon {
   /** avx512 is missing from binaries built before the AVX-512 path. */
   info(): { avx2: boolean; avx512?: boolean; hardwareThreads: number };
-  packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
-  packQueries(data: Float32Array, m: number, d: number): PackedQueries;
+  packReference(data: PackRows, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
+  packQueries(data: PackRows, m: number, d: number): PackedQueries;
   free(handle: PackedReference | PackedQueries): void;
+  /** Missing from binaries built before the k-means kernels (as are the two below). */
+  squaredNorms?(data: PackRows, n: number, d: number, out: Float64Array, threads: number): void;
+  pixelsToUnit?(pixels: Uint8Array, out: Float32Array, threads: number): void;
+  centreDistances?(
+    ...args: [data: PackRows, d: number, rows: Int32Array, centroids: Float64Array, k: number, out: Float64Array, ...AddonChoice]
+  ): void;
+  centreSums?(...args: [data: PackRows, d: number, rows: Int32Array, assignment: Int32Array, k: number, out: Float64Array, ...AddonChoice]): void;
   denoise?(...args: [...DenoiseOperands, lse: Float64Array | null, ...AddonChoice]): void;
   nearestBlock(
     ...args: [
@@ -88,10 +101,15 @@ export interface NativeKernels {
   /**
    * Packs [n, d] rows once; `norms` are their float64 squared norms (kept for the scores). With
    * `mean` the rows are packed centred (y - mean) and `norms` must be those of the centred rows.
+   * Uint8Array: pixels, read as v/255 rounded to float32 (the values pixelsToUnit gives), packed
+   * on all threads straight from the bytes; a `mean` is refused with uint8 data.
    */
-  packReference(data: Float32Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
-  /** Packs [m, d] query rows for the block calls below. */
-  packQueries(data: Float32Array, m: number, d: number): PackedQueries;
+  packReference(data: Float32Array | Uint8Array, n: number, d: number, norms: Float64Array, mean?: Float64Array): PackedReference;
+  /**
+   * Packs [m, d] query rows for the block calls below. Uint8Array: pixels, read as v/255 rounded
+   * to float32 (the values pixelsToUnit gives).
+   */
+  packQueries(data: Float32Array | Uint8Array, m: number, d: number): PackedQueries;
   /** Releases packed memory now (a call still running keeps it until it finishes). */
   free(handle: PackedReference | PackedQueries): void;
   /**
@@ -121,6 +139,46 @@ export interface NativeKernels {
    * Undefined when the binary predates the denoiser (rebuild with npm run build:native).
    */
   readonly denoise?: (...args: [...DenoiseOperands, lse: Float64Array | undefined, choice: KernelChoice]) => void;
+  /**
+   * SYNCHRONOUS, float64, bit-identical to the JS loop: out[i] = sum over j ascending of v * v,
+   * v the float32 value of row i of data [n, d] (Uint8Array: pixels read as v/255 rounded to
+   * float32). threads: default all. Undefined on binaries that predate it (as the two below).
+   */
+  readonly squaredNorms?: (data: Float32Array | Uint8Array, n: number, d: number, out: Float64Array, threads?: number) => void;
+  /**
+   * SYNCHRONOUS: out[i] = pixels[i] / 255 rounded to float32 (the values of pixelsToUnit in JS)
+   * for every pixel; out holds at least pixels.length values. threads: default all.
+   */
+  readonly pixelsToUnit?: (pixels: Uint8Array, out: Float32Array, threads?: number) => void;
+  /**
+   * SYNCHRONOUS k-means distances (kmeans.ts' squaredToCentre, bit for bit): out[i * k + c] =
+   * sum over j ascending of (x_j - centroids[c * d + j])^2 in float64, x = row rows[i] of data
+   * (rows of d values; Uint8Array: pixels read as v/255 rounded to float32), each subtraction,
+   * product and sum rounded on its own. out holds rows.length * k values.
+   */
+  readonly centreDistances?: (
+    data: Float32Array | Uint8Array,
+    d: number,
+    rows: Int32Array,
+    centroids: Float64Array,
+    k: number,
+    out: Float64Array,
+    choice: KernelChoice,
+  ) => void;
+  /**
+   * SYNCHRONOUS k-means sums (kmeans.ts' update, bit for bit): out ([k * d]) zeroed, then for i
+   * ascending out[assignment[i] * d + j] += x_j, x = row rows[i] of data. choice: default all
+   * threads and the default kernel.
+   */
+  readonly centreSums?: (
+    data: Float32Array | Uint8Array,
+    d: number,
+    rows: Int32Array,
+    assignment: Int32Array,
+    k: number,
+    out: Float64Array,
+    choice?: KernelChoice,
+  ) => void;
 }
 
 export interface NativeKernelInfo {
@@ -241,13 +299,26 @@ function wrap(addon: Addon): NativeKernels {
     productsBlock: (ref, queries, refStart, refCount, out, choice) => addon.productsBlock(ref, queries, refStart, refCount, out, ...addonChoice(choice)),
   };
   const denoise = addon.denoise?.bind(addon);
-  if (denoise) {
-    return {
-      ...kernels,
+  const squaredNorms = addon.squaredNorms?.bind(addon);
+  const pixelsToUnit = addon.pixelsToUnit?.bind(addon);
+  const centreDistances = addon.centreDistances?.bind(addon);
+  const centreSums = addon.centreSums?.bind(addon);
+  const allThreads = (threads: number | undefined) => (threads === undefined ? 0 : positiveThreads(threads));
+  return {
+    ...kernels,
+    ...(denoise && {
       denoise: (ref, rows, x, B, m, s2, out, lse, choice) => denoise(ref, rows, x, B, m, s2, out, lse ?? null, ...addonChoice(choice)),
-    };
-  }
-  return kernels;
+    }),
+    ...(squaredNorms && { squaredNorms: (data, n, d, out, threads) => squaredNorms(data, n, d, out, allThreads(threads)) }),
+    ...(pixelsToUnit && { pixelsToUnit: (pixels, out, threads) => pixelsToUnit(pixels, out, allThreads(threads)) }),
+    ...(centreDistances && {
+      centreDistances: (data, d, rows, centroids, k, out, choice) => centreDistances(data, d, rows, centroids, k, out, ...addonChoice(choice)),
+    }),
+    ...(centreSums && {
+      centreSums: (data, d, rows, assignment, k, out, choice) =>
+        centreSums(data, d, rows, assignment, k, out, ...addonChoice(choice ?? { threads: info.hardwareThreads, portable: false })),
+    }),
+  } satisfies NativeKernels;
 }
 
 function load(): LoadResult {

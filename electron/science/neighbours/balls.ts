@@ -10,7 +10,7 @@
 import { defaultQueryChunk, forEachBlockAndChunk, type BlockKernel, type ChunkedReference } from './blocks';
 import { expansionTolerance, squaredDistance, squaredNorms } from './exact';
 import { asTfjsReference, productBlocks } from './search';
-import type { BallMembership, BallMembershipSearch, ChunkSpan, SearchOptions } from './types';
+import type { BallMembership, BallMembershipSearch, ChunkSpan, SearchOptions, UnitRows } from './types';
 
 /**
  * An implementation's product kernel for ball membership: `visit` gets the float32 products q.y
@@ -18,7 +18,7 @@ import type { BallMembership, BallMembershipSearch, ChunkSpan, SearchOptions } f
  */
 export type ProductKernel<Block, Chunk extends ChunkSpan> = (visit: (products: Float32Array, chunk: Chunk) => void) => BlockKernel<Block, Chunk>;
 
-function insideExact(queries: Float32Array, qi: number, ref: Float32Array, ri: number, d: number, radius: number): boolean {
+function insideExact(queries: Float32Array, qi: number, ref: UnitRows, ri: number, d: number, radius: number): boolean {
   return Math.fround(Math.sqrt(squaredDistance(queries, qi, ref, ri, d))) <= radius;
 }
 

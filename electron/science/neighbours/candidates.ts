@@ -4,7 +4,8 @@
  * Each list stays sorted by (score, index); reference indices arrive in increasing order, so a
  * new entry equal to an old one ranks after it: ties go to the lower index.
  */
-import { expansionTolerance, squaredDistance } from './exact';
+import { expansionTolerance, squaredDistance, squaredDistancesToRows } from './exact';
+import type { UnitRows } from './types';
 
 /** What `finish` needs to re-rank exactly and to prove nothing outside the lists was missed. */
 export interface FinishInput {
@@ -13,7 +14,7 @@ export interface FinishInput {
   queryFirst: number;
   /** ||q||^2 of every query row (indexed like `queries`). */
   queryNorms: Float64Array;
-  ref: Float32Array;
+  ref: UnitRows;
   refCount: number;
   /** max_j ||y_j||^2 over the reference. */
   refNormMax: number;
@@ -95,6 +96,7 @@ export class CandidateLists {
   finish(input: FinishInput): void {
     const { queries, queryFirst, queryNorms, ref, refCount, refNormMax, d, k, exclude, holdEveryRow, outIndices, outDistances } = input;
     const order: Ranked[] = [];
+    const d2 = new Float64Array(this.pool);
     for (let r = 0; r < this.rows; r++) {
       const q = queryFirst + r;
       const count = this.counts[r]!;
@@ -102,10 +104,9 @@ export class CandidateLists {
         throw new Error(`neighbour search: found ${count} candidates for query ${q}, need ${k} (non-finite values in the query or the reference?)`);
       }
       order.length = 0;
-      for (let c = 0; c < count; c++) {
-        const index = this.indices[r * this.pool + c]!;
-        order.push({ d2: squaredDistance(queries, q, ref, index, d), index });
-      }
+      const listed = this.indices.subarray(r * this.pool, r * this.pool + count);
+      squaredDistancesToRows(queries, q, ref, listed, d, d2);
+      for (let c = 0; c < count; c++) order.push({ d2: d2[c]!, index: listed[c]! });
       order.sort(byDistanceThenIndex);
       if (count === this.pool && !holdEveryRow) {
         const qn = queryNorms[q]!;
@@ -125,7 +126,7 @@ export class CandidateLists {
 }
 
 /** The k nearest of all reference rows to query q by exact float64 distance, into `order`. */
-function exactScan(queries: Float32Array, q: number, ref: Float32Array, refCount: number, d: number, k: number, skip: number, order: Ranked[]): void {
+function exactScan(queries: Float32Array, q: number, ref: UnitRows, refCount: number, d: number, k: number, skip: number, order: Ranked[]): void {
   order.length = 0;
   for (let j = 0; j < refCount; j++) {
     if (j === skip) continue;

@@ -7,7 +7,8 @@
 import { defaultQueryChunk, forEachBlockAndChunk, type BlockKernel, type ChunkedReference } from './blocks';
 import { CandidateLists } from './candidates';
 import { squaredNorms } from './exact';
-import type { ChunkSpan, ExactReference, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions } from './types';
+import { gatherUnitRows, unitRowsAsFloat32 } from './scale';
+import type { ChunkSpan, ExactReference, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, UnitRows } from './types';
 
 export function checkQueries(queries: Float32Array, m: number, d: number, what: string): void {
   if (!Number.isInteger(m) || m < 0) throw new Error(`${what}: m must be a non-negative integer, got ${m}`);
@@ -17,22 +18,20 @@ export function checkQueries(queries: Float32Array, m: number, d: number, what: 
 }
 
 /** Queries and excluded indices for a self search over all rows of `data`, or over `rows`. */
-export function selfQueries(data: Float32Array, n: number, d: number, rows: ArrayLike<number> | undefined): { queries: Float32Array; m: number; exclude: Int32Array } {
+export function selfQueries(data: UnitRows, n: number, d: number, rows: ArrayLike<number> | undefined): { queries: Float32Array; m: number; exclude: Int32Array } {
   if (rows === undefined) {
     const exclude = new Int32Array(n);
     for (let i = 0; i < n; i++) exclude[i] = i;
-    return { queries: data, m: n, exclude };
+    return { queries: unitRowsAsFloat32(data, n, d), m: n, exclude };
   }
   const m = rows.length;
   const exclude = new Int32Array(m);
-  const queries = new Float32Array(m * d);
   for (let i = 0; i < m; i++) {
     const row = rows[i]!;
     if (!Number.isInteger(row) || row < 0 || row >= n) throw new Error(`selfNeighbours: row ${row} is outside 0..${n - 1}`);
     exclude[i] = row;
-    queries.set(data.subarray(row * d, (row + 1) * d), i * d);
   }
-  return { queries, m, exclude };
+  return { queries: gatherUnitRows(data, d, exclude), m, exclude };
 }
 
 /**

@@ -12,8 +12,9 @@ export type {
   ReferenceSet,
   SearchOptions,
   SelfSearchOptions,
+  UnitRows,
 } from './types';
-export { expansionTolerance, squaredDistance, squaredNorms } from './exact';
+export { expansionTolerance, squaredDistance, squaredDistancesToRows, squaredNorms } from './exact';
 export { createTfjsReferenceSet, defaultChunkSize } from './reference';
 export { defaultQueryChunk } from './blocks';
 export { tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
@@ -28,4 +29,5 @@ export {
   selfNeighbours,
   tfjsNeighbourSearch,
 } from './select';
-export { pixelRowsToUnit, pixelsToUnit } from './scale';
+export { firstNeighbourIndices, firstNeighbours } from './first-neighbours';
+export { gatherUnitRows, pixelRowsToUnit, pixelsToUnit, takeRows, unitLevels, unitRowsAsFloat32 } from './scale';

@@ -11,7 +11,7 @@ import { ballMembershipFrom } from './balls';
 import type { BlockKernel } from './blocks';
 import { searchEntryPoints } from './collector';
 import { checkReferenceShape, chunkSpans, referenceNorms } from './reference';
-import type { BallMembershipSearch, ChunkSpan, ExactReference, NeighbourSearch, ReferenceSet } from './types';
+import type { BallMembershipSearch, ChunkSpan, ExactReference, NeighbourSearch, ReferenceSet, UnitRows } from './types';
 
 export interface NativeSearchOptions {
   /** Threads per kernel call (default: every hardware thread). */
@@ -35,7 +35,7 @@ export class NativeReferenceSet implements ReferenceSet, ExactReference {
 
   constructor(
     readonly kernels: NativeKernels,
-    readonly data: Float32Array,
+    readonly data: UnitRows,
     readonly n: number,
     readonly d: number,
     chunkSize: number,
@@ -72,7 +72,7 @@ function kernelsOrThrow(): NativeKernels {
 }
 
 /** Validates the shape and packs [n, d] rows into native memory (throws if the addon is unavailable). */
-export function createNativeReferenceSet(data: Float32Array, n: number, d: number, opts: { chunkSize?: number } & NativeSearchOptions = {}): NativeReferenceSet {
+export function createNativeReferenceSet(data: UnitRows, n: number, d: number, opts: { chunkSize?: number } & NativeSearchOptions = {}): NativeReferenceSet {
   const chunkSize = checkReferenceShape(data, n, d, opts);
   return new NativeReferenceSet(kernelsOrThrow(), data, n, d, chunkSize, opts);
 }

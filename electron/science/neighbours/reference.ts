@@ -4,8 +4,10 @@
  * matMul(Q, Y, false, true). Squared row norms are kept in float64 on the CPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { loadNativeKernels } from '../native/kernels';
 import { squaredNorms } from './exact';
-import type { ExactReference, NeighbourKernel, ReferenceSet } from './types';
+import { pixelRowsToUnit } from './scale';
+import type { ExactReference, NeighbourKernel, ReferenceSet, UnitRows } from './types';
 
 export interface ReferenceChunk {
   /** First reference row in this chunk. */
@@ -17,9 +19,15 @@ export interface ReferenceChunk {
 
 export const defaultChunkSize = 4096;
 
-/** ||y_i||^2 of every row in float64 and their maximum (the completeness bound's scale). */
-export function referenceNorms(data: Float32Array, n: number, d: number): { norms: Float64Array; normMax: number } {
-  const norms = squaredNorms(data, n, d);
+/**
+ * ||y_i||^2 of every row in float64 and their maximum (the completeness bound's scale); on the
+ * native kernels when loaded (the same sums in the same order: bit-identical to squaredNorms).
+ */
+export function referenceNorms(data: UnitRows, n: number, d: number): { norms: Float64Array; normMax: number } {
+  const native = loadNativeKernels()?.squaredNorms;
+  let norms: Float64Array;
+  if (native) native(data, n, d, (norms = new Float64Array(n)));
+  else norms = squaredNorms(data, n, d);
   let normMax = 0;
   for (const v of norms) normMax = Math.max(normMax, v);
   return { norms, normMax };
@@ -41,7 +49,7 @@ export class TfjsReferenceSet implements ReferenceSet, ExactReference {
   private disposed = false;
 
   constructor(
-    readonly data: Float32Array,
+    readonly data: UnitRows,
     readonly n: number,
     readonly d: number,
     chunkSize: number,
@@ -49,7 +57,7 @@ export class TfjsReferenceSet implements ReferenceSet, ExactReference {
     ({ norms: this.norms, normMax: this.normMax } = referenceNorms(data, n, d));
     try {
       for (const { start, size } of chunkSpans(n, chunkSize)) {
-        const rows = data.subarray(start * d, (start + size) * d);
+        const rows = data instanceof Uint8Array ? pixelRowsToUnit(data, d, start, size) : data.subarray(start * d, (start + size) * d);
         const transposed = tf.tidy(() => tf.transpose(tf.tensor2d(rows, [size, d]))) as tf.Tensor2D;
         this.chunks.push({ start, size, transposed });
       }
@@ -73,7 +81,7 @@ export class TfjsReferenceSet implements ReferenceSet, ExactReference {
 }
 
 /** Checks [n, d] rows and the chunk size every reference implementation takes; returns the chunk size. */
-export function checkReferenceShape(data: Float32Array, n: number, d: number, opts: { chunkSize?: number }): number {
+export function checkReferenceShape(data: UnitRows, n: number, d: number, opts: { chunkSize?: number }): number {
   const chunkSize = opts.chunkSize ?? defaultChunkSize;
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) {
     throw new Error(`createReferenceSet: n and d must be positive integers, got n=${n}, d=${d}`);
@@ -86,6 +94,6 @@ export function checkReferenceShape(data: Float32Array, n: number, d: number, op
 }
 
 /** Validates the shape and uploads [n, d] rows (pixels in [0, 1]) to tfjs in chunks of `chunkSize` rows. */
-export function createTfjsReferenceSet(data: Float32Array, n: number, d: number, opts: { chunkSize?: number } = {}): TfjsReferenceSet {
+export function createTfjsReferenceSet(data: UnitRows, n: number, d: number, opts: { chunkSize?: number } = {}): TfjsReferenceSet {
   return new TfjsReferenceSet(data, n, d, checkReferenceShape(data, n, d, opts));
 }

@@ -2,9 +2,14 @@
  * uint8 pixels (NHWC, or any fixed per-image layout) -> float32 rows in [0, 1], the space in
  * which neighbour distances are measured (docs/math.md §5). Both sets must share one layout.
  */
+import { loadNativeKernels } from '../native/kernels';
+import type { UnitRows } from './types';
 
-/** v / 255 for v = 0..255, rounded once to float32 (so every path gives identical values). */
-const unitLevels = (() => {
+/**
+ * v / 255 for v = 0..255, rounded once to float32 (so every path gives identical values): what a
+ * uint8 row of `UnitRows` means, whether it is converted here, packed natively or re-ranked.
+ */
+export const unitLevels = (() => {
   const t = new Float32Array(256);
   for (let v = 0; v < 256; v++) t[v] = v / 255;
   return t;
@@ -28,7 +33,10 @@ export function pixelRowsToUnit(
   const target = out ?? new Float32Array(count * d);
   if (target.length < count * d) throw new Error(`pixelRowsToUnit: out holds ${target.length} values, need ${count * d}`);
   const from = start * d;
-  for (let i = 0; i < count * d; i++) target[i] = unitLevels[pixels[from + i]!]!;
+  // the same table in the addon (native/src/rows.h): JS element loops run at ~10 ns a value here
+  const native = loadNativeKernels()?.pixelsToUnit;
+  if (native && pixels instanceof Uint8Array) native(pixels.subarray(from, from + count * d), target);
+  else for (let i = 0; i < count * d; i++) target[i] = unitLevels[pixels[from + i]!]!;
   return target;
 }
 
@@ -41,4 +49,30 @@ export function pixelsToUnit(pixels: Uint8Array | Uint8ClampedArray, n: number, 
     pixelRowsToUnit(pixels, d, s, c, out.subarray(s * d, (s + c) * d));
   }
   return out;
+}
+
+/** Rows `rows` of [n, d] rows in [0, 1] (float32, or uint8 pixels read through unitLevels), as float32 [rows.length, d]. */
+export function gatherUnitRows(data: UnitRows, d: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (data instanceof Uint8Array) pixelRowsToUnit(data, d, row, 1, out.subarray(i * d, (i + 1) * d));
+    else out.set(data.subarray(row * d, (row + 1) * d), i * d);
+  }
+  return out;
+}
+
+/** Rows `rows` of [n, d] rows, in the form they are held (uint8 stays uint8: a quarter of the memory). */
+export function takeRows<T extends UnitRows>(data: T, d: number, rows: ArrayLike<number>): T {
+  const out = (data instanceof Uint8Array ? new Uint8Array(rows.length * d) : new Float32Array(rows.length * d)) as T;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    out.set(data.subarray(row * d, (row + 1) * d), i * d);
+  }
+  return out;
+}
+
+/** [n, d] rows in [0, 1] as float32: float32 rows as they are (no copy), uint8 pixels converted. */
+export function unitRowsAsFloat32(data: UnitRows, n: number, d: number): Float32Array {
+  return data instanceof Uint8Array ? pixelsToUnit(data, n, d) : data;
 }

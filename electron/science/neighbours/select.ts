@@ -8,15 +8,15 @@ import { tfjsBallMembership } from './balls';
 import { NativeReferenceSet, nativeBallMembership, nativeNearestNeighbours, nativeSelfNeighbours } from './native-search';
 import { checkReferenceShape, createTfjsReferenceSet } from './reference';
 import { tfjsNearestNeighbours, tfjsSelfNeighbours } from './search';
-import type { BallMembershipSearch, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions } from './types';
+import type { BallMembershipSearch, NeighbourKernel, NeighbourResult, NeighbourSearch, ReferenceSet, SearchOptions, SelfSearchOptions, UnitRows } from './types';
 
 /** What createReferenceSet will use: 'native-avx512', 'native-avx2', 'native-portable' or 'tfjs'. */
 export function activeNeighbourKernel(): NeighbourKernel {
   return loadNativeKernels()?.kernel ?? 'tfjs';
 }
 
-/** Validates the shape and prepares [n, d] rows (pixels in [0, 1]) on the best implementation. */
-export function createReferenceSet(data: Float32Array, n: number, d: number, opts: { chunkSize?: number } = {}): ReferenceSet {
+/** Validates the shape and prepares [n, d] rows (in [0, 1]: float32, or uint8 pixels) on the best implementation. */
+export function createReferenceSet(data: UnitRows, n: number, d: number, opts: { chunkSize?: number } = {}): ReferenceSet {
   const kernels = loadNativeKernels();
   if (!kernels) return createTfjsReferenceSet(data, n, d, opts);
   const chunkSize = checkReferenceShape(data, n, d, opts);

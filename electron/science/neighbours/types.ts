@@ -27,12 +27,20 @@ export interface NeighbourResult {
   kernel?: NeighbourKernel;
 }
 
+/**
+ * Rows of values in [0, 1], row-major: float32, or uint8 pixels that stand for v / 255 rounded to
+ * float32 (scale.ts unitLevels). Every search, re-rank and norm reads a uint8 row as exactly the
+ * float32 row pixelsToUnit would give, so results do not depend on the form; uint8 keeps a
+ * 50 000-image training set at 150 MB instead of a 600 MB float32 copy.
+ */
+export type UnitRows = Float32Array | Uint8Array;
+
 /** A reference set [n, d] prepared once for many searches. Release it with dispose(). */
 export interface ReferenceSet {
   readonly n: number;
   readonly d: number;
   /** The rows as passed in, row-major [n * d]; kept (not copied) for exact re-ranking. */
-  readonly data: Float32Array;
+  readonly data: UnitRows;
   /** Which implementation holds it (and runs the searches against it); absent: tfjs. */
   readonly kernel?: NeighbourKernel;
   dispose(): void;
@@ -42,7 +50,7 @@ export interface ReferenceSet {
 export interface ExactReference {
   readonly n: number;
   readonly d: number;
-  readonly data: Float32Array;
+  readonly data: UnitRows;
   /** ||y_i||^2 in float64, [n], and their maximum. */
   readonly norms: Float64Array;
   readonly normMax: number;
@@ -85,7 +93,7 @@ export type BallMembershipSearch = NeighbourSearch['ballMembership'];
 
 export interface NeighbourSearch {
   readonly name: string;
-  createReference(data: Float32Array, n: number, d: number, opts?: { chunkSize?: number }): ReferenceSet;
+  createReference(data: UnitRows, n: number, d: number, opts?: { chunkSize?: number }): ReferenceSet;
   /** k nearest rows of `ref` for each of the m query rows. */
   nearest(queries: Float32Array, m: number, ref: ReferenceSet, k: number, opts?: SearchOptions): Promise<NeighbourResult>;
   /** k nearest rows of `ref` for rows of `ref` itself, each excluding its own index. */

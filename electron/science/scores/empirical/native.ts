@@ -115,6 +115,7 @@ export function nativeEmpiricalScore(
       return tf.tensor1d(out);
     },
 
+    packedRows: () => ({ handle: packed('packedRows'), values, mean, norms }),
     topWeights(t, x, k) {
       packed('topWeights');
       return tfjs().topWeights(t, x, k);

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { ou } from '../../forward-process';
-import type { NativeKernelName } from '../../native/kernels';
+import type { NativeKernelName, PackedReference } from '../../native/kernels';
 import type { DenoisingScore } from '../score';
 
 export type Orientation = 'data-left' | 'query-left';
@@ -51,6 +51,21 @@ export interface EmpiricalScore extends DenoisingScore {
   logDensity(t: number, x: tf.Tensor2D): tf.Tensor1D;
   /** The k largest weights w_i(t, x) per row of x, with their training indices. */
   topWeights(t: number, x: tf.Tensor2D, k: number): TopWeights;
+  /**
+   * Native scores only: the training rows as the score packed them (centred on `mean`, with the
+   * centred squared norms), for other native computations on the same rows (the mutual
+   * information's search). Owned by the score: never freed by the caller, dead once it is disposed.
+   */
+  packedRows?(): PackedRows;
+}
+
+/** A native score's packed training rows (see EmpiricalScore.packedRows). */
+export interface PackedRows {
+  handle: PackedReference;
+  /** The rows packed (the score's matrix values): a caller with other rows must not use the handle. */
+  values: Float32Array;
+  mean: Float64Array;
+  norms: Float64Array;
 }
 
 /** The OU coefficients of the logits at time t: w = softmax(alpha q.y - beta ||y||^2), q = x - m mean. */
