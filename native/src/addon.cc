@@ -541,11 +541,7 @@ CentreArgs centreArgs(napi_env env, const std::vector<napi_value>& argv) {
 napi_value CentreDistances(napi_env env, napi_callback_info info) {
   return synchronous(env, "centreDistances", [&] {
     auto argv = args(env, info, 8);
-    const CentreArgs a = centreArgs(env, argv);
-    const int64_t d = a.d, k = a.k;
-    const RowSource src = a.src;
-    const int32_t* rows = a.rows;
-    const size_t count = a.count;
+    const auto [d, src, rows, count, k] = centreArgs(env, argv);
     const double* centroids = typedArray<double>(env, argv[3], napi_float64_array, "centroids", static_cast<size_t>(k * d));
     if (count > 0 && static_cast<int64_t>(count) > kMaxRows / k) throw ArgError("rows x k is too large");
     double* out = typedArray<double>(env, argv[5], napi_float64_array, "out", count * static_cast<size_t>(k));
@@ -556,11 +552,7 @@ napi_value CentreDistances(napi_env env, napi_callback_info info) {
 napi_value CentreSums(napi_env env, napi_callback_info info) {
   return synchronous(env, "centreSums", [&] {
     auto argv = args(env, info, 8);
-    const CentreArgs a = centreArgs(env, argv);
-    const int64_t d = a.d, k = a.k;
-    const RowSource src = a.src;
-    const int32_t* rows = a.rows;
-    const size_t count = a.count;
+    const auto [d, src, rows, count, k] = centreArgs(env, argv);
     const int32_t* assignment = typedArray<int32_t>(env, argv[3], napi_int32_array, "assignment", count);
     for (size_t i = 0; i < count; i++) {
       if (assignment[i] < 0 || assignment[i] >= k) throw ArgError("assignment[" + std::to_string(i) + "] is outside 0..k-1");
