@@ -1,4 +1,4 @@
-/** Seeded test values written without the project's own noise code. */
+/** Seeded test values and pixel levels, written without the project's own code (test references). */
 
 /** Deterministic bytes (xorshift32). */
 export function seededBytes(n: number, seed: number): Uint8Array {
@@ -24,4 +24,9 @@ export function seededUniform(count: number, seed: number): Float64Array {
     out[i] = (s + 0.5) / 4294967296;
   }
   return out;
+}
+
+/** Pixels as the float32 levels v / 255 rounded once (what the app's uint8 rows stand for). */
+export function pixelLevels(pixels: Uint8Array): Float32Array {
+  return Float32Array.from(pixels, (v) => Math.fround(v / 255));
 }

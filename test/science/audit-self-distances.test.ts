@@ -11,6 +11,7 @@ import { createReferenceSet, firstNeighbours, firstNeighbourIndices, nearestNeig
 import { auditMetrics, type AuditInput } from '../../electron/science/metrics';
 import { loadSelfDistances, storeSelfDistances } from '../../electron/jobs/audit/cache';
 import { bruteForce } from './fixtures/neighbour-references';
+import { pixelLevels } from '../helpers/seeded';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -20,7 +21,7 @@ const d = 48, n = 400, m = 30;
 const rng = createNoise(31, 0);
 const train = Uint8Array.from(rng.uniformInt(256, n * d));
 train.copyWithin(9 * d, 2 * d, 3 * d); // rows 2 and 9 equal: a leave-one-out distance of 0
-const unit = Float32Array.from(train, (v) => Math.fround(v / 255));
+const unit = pixelLevels(train);
 const samples = Float32Array.from({ length: m * d }, () => rng.uniform());
 samples.set(unit.subarray(2 * d, 3 * d), 0);
 samples.set(unit.subarray(7 * d, 8 * d), d);

@@ -6,7 +6,7 @@
  * Timings are in bench/kmeans.bench.ts. Skipped when the addon is not built (npm run build:native).
  */
 import { describe, expect, it } from 'vitest';
-import { seededBytes, seededUniform } from '../helpers/seeded';
+import { pixelLevels, seededBytes, seededUniform } from '../helpers/seeded';
 import { loadNativeKernels, type NativeKernelName } from '../../electron/science/native/kernels';
 import { assignCells, kMeans, type KMeansModel } from '../../electron/science/metrics/kmeans';
 
@@ -14,12 +14,6 @@ const kernels = loadNativeKernels();
 const hasKMeans = !!kernels?.centreDistances && !!kernels.centreSums;
 const allPaths: NativeKernelName[] = ['native-avx512', 'native-avx2', 'native-portable'];
 const paths = allPaths.filter((p) => kernels?.supported.includes(p));
-
-function toUnit(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = Math.fround(pixels[i]! / 255);
-  return out;
-}
 
 /** float64 reference of centreDistances: s = 0; s += (x - c)^2 over j in order. */
 function refDistances(x: Float32Array, d: number, rows: Int32Array, centroids: Float64Array, k: number): Float64Array {
@@ -79,7 +73,7 @@ describe.skipIf(!hasKMeans)('native k-means pieces', () => {
   it.each(paths)('%s: centreDistances equals the float64 loop bit for bit (float32 and uint8 rows)', (path) => {
     for (const [n, d, counts, ks] of cases) {
       const pixels = seededBytes(n * d, n + d);
-      const floats = toUnit(pixels);
+      const floats = pixelLevels(pixels);
       // rows in a shuffled order with repeats, as a subsample's indices are
       const picks = seededUniform(2000, d);
       for (const count of counts) {
@@ -107,7 +101,7 @@ describe.skipIf(!hasKMeans)('native k-means pieces', () => {
   it.each(paths)('%s: centreSums equals the in-order float64 sums bit for bit (float32 and uint8 rows)', (path) => {
     for (const [n, d, counts] of cases) {
       const pixels = seededBytes(n * d, 7 * n + d);
-      const floats = toUnit(pixels);
+      const floats = pixelLevels(pixels);
       const picks = seededUniform(2000, d + 5);
       for (const count of counts) {
         for (const k of [1, 3, 7]) {
@@ -131,7 +125,7 @@ describe.skipIf(!hasKMeans)('native k-means pieces', () => {
 
   it.each(paths)('%s: reads every pixel level exactly (256 one-value rows, and a 16 x 16 block)', (path) => {
     const all = Uint8Array.from({ length: 256 }, (_, v) => v);
-    const levels = toUnit(all);
+    const levels = pixelLevels(all);
     const choice = { threads: 1, portable: false, kernel: path };
     for (const d of [1, 16, 256]) {
       const n = 256 / d;
@@ -162,10 +156,10 @@ describe.skipIf(!hasKMeans)('native k-means pieces', () => {
     const js = kMeans(pixels, n, d, 5, { ...opts, native: false });
     expectSameModel(native, js, 'uint8');
     // and the pixels' float32 levels fitted in JS: the same model again
-    expectSameModel(kMeans(toUnit(pixels), n, d, 5, { ...opts, native: false }), js, 'uint8 vs float32 levels');
+    expectSameModel(kMeans(pixelLevels(pixels), n, d, 5, { ...opts, native: false }), js, 'uint8 vs float32 levels');
     const cellsNative = assignCells(pixels.subarray(0, 300 * d), 300, native);
     expectIdentical(cellsNative, assignCells(pixels.subarray(0, 300 * d), 300, native, { native: false }), 'assignCells uint8');
-    expectIdentical(cellsNative, assignCells(toUnit(pixels.subarray(0, 300 * d)), 300, native, { native: false }), 'assignCells levels');
+    expectIdentical(cellsNative, assignCells(pixelLevels(pixels.subarray(0, 300 * d)), 300, native, { native: false }), 'assignCells levels');
   });
 
   it('kMeans on float32 rows (all rows and a subsample, k up to 13): native and JS give the identical model', () => {

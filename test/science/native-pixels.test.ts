@@ -6,7 +6,7 @@
  * Skipped when the addon is not built (npm run build:native).
  */
 import { describe, expect, it } from 'vitest';
-import { seededBytes } from '../helpers/seeded';
+import { pixelLevels, seededBytes } from '../helpers/seeded';
 import { loadNativeKernels, type NativeKernelName } from '../../electron/science/native/kernels';
 
 const kernels = loadNativeKernels();
@@ -20,13 +20,6 @@ function randomPixels(count: number, seed: number): Uint8Array {
   const out = seededBytes(count, seed);
   out.fill(0, 0, Math.min(count, 40));
   out.fill(255, Math.max(0, count - 40));
-  return out;
-}
-
-/** The float32 values of the pixels, v / 255 rounded once to float32 (independent of the app's tables). */
-function toUnit(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = Math.fround(pixels[i]! / 255);
   return out;
 }
 
@@ -66,8 +59,8 @@ describe.skipIf(!kernels)('native kernels on uint8 pixels', () => {
     for (const [n, m, d] of shapes) {
       const refPixels = randomPixels(n * d, n + d);
       const queryPixels = randomPixels(m * d, m + d + 1);
-      const refFloats = toUnit(refPixels);
-      const queryFloats = toUnit(queryPixels);
+      const refFloats = pixelLevels(refPixels);
+      const queryFloats = pixelLevels(queryPixels);
       const norms = jsNorms(refFloats, n, d);
       const refU8 = k.packReference(refPixels, n, d, norms);
       const refF32 = k.packReference(refFloats, n, d, norms);
@@ -124,7 +117,7 @@ describe.skipIf(!kernels)('native kernels on uint8 pixels', () => {
       [1001, 3072],
     ] as const) {
       const pixels = randomPixels(n * d, 3 * n + d);
-      const floats = toUnit(pixels);
+      const floats = pixelLevels(pixels);
       // uniform float32 rows as well: products v * v with full 24-bit mantissas
       const wide = new Float32Array(n * d);
       for (let i = 0; i < wide.length; i++) wide[i] = Math.fround(Math.sin(i * 12.9898 + n) * 43.7585);

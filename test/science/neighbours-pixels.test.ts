@@ -20,14 +20,13 @@ import {
   type NeighbourSearch,
 } from '../../electron/science/neighbours';
 import { bruteForce } from './fixtures/neighbour-references';
+import { pixelLevels } from '../helpers/seeded';
 
 let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useTestBackend();
 });
 
-/** The float32 form of uint8 rows, written here without the project's tables. */
-const asUnit = (pixels: Uint8Array) => Float32Array.from(pixels, (v) => Math.fround(v / 255));
 
 function pixelRows(n: number, d: number, seed: number): Uint8Array {
   const rng = createNoise(seed, 0);
@@ -46,10 +45,10 @@ describe.each(searches)('uint8 reference sets on %s', (_name, search) => {
   const run = search ? it : it.skip;
   const n = 203, d = 3 * 7 * 7, m = 19, k = 5;
   const pixels = pixelRows(n, d, 41);
-  const unit = asUnit(pixels);
+  const unit = pixelLevels(pixels);
   const queryPixels = pixelRows(m, d, 42);
   queryPixels.set(pixels.subarray(3 * d, 4 * d), 2 * d); // a copy of the triplicated row
-  const queries = asUnit(queryPixels);
+  const queries = pixelLevels(queryPixels);
 
   run('nearest and self equal a float64 brute force over the converted rows', async () => {
     const start = tf.memory().numTensors;
@@ -67,7 +66,7 @@ describe.each(searches)('uint8 reference sets on %s', (_name, search) => {
 
       const rows = [0, 3, 7, 40, 202];
       const self = await search!.self(set, 3, { rows });
-      const wantSelf = bruteForce(asUnit(takeRows(pixels, d, rows)), rows.length, unit, n, d, 3, rows);
+      const wantSelf = bruteForce(pixelLevels(takeRows(pixels, d, rows)), rows.length, unit, n, d, 3, rows);
       expect(Array.from(self.indices)).toEqual(wantSelf.indices);
       expect(Array.from(self.distances)).toEqual(wantSelf.distances);
     } finally {
@@ -100,13 +99,16 @@ describe('uint8 rows helpers', () => {
   it('squared norms and gathered rows of pixels equal those of the converted float32 rows', () => {
     const n = 11, d = 3072;
     const pixels = pixelRows(n, d, 43);
-    const unit = asUnit(pixels);
+    const unit = pixelLevels(pixels);
     const want = Array.from({ length: n }, (_, i) => {
       let s = 0;
       for (let j = 0; j < d; j++) s += unit[i * d + j]! * unit[i * d + j]!;
       return s;
     });
     expect(Array.from(squaredNorms(pixels, n, d))).toEqual(want);
+    // the JS loops too (the native kernels answer above when loaded)
+    expect(Array.from(squaredNorms(pixels, n, d, { native: false }))).toEqual(want);
+    expect(Array.from(squaredNorms(unit, n, d, { native: false }))).toEqual(want);
     expect(gatherUnitRows(pixels, d, [4, 0, 4])).toEqual(Float32Array.from([...unit.subarray(4 * d, 5 * d), ...unit.subarray(0, d), ...unit.subarray(4 * d, 5 * d)]));
     expect(takeRows(pixels, d, [9])).toEqual(pixels.slice(9 * d, 10 * d));
     expect(pixelsToUnit(pixels, n, d)).toEqual(unit);
@@ -115,8 +117,8 @@ describe('uint8 rows helpers', () => {
   it('the re-rank distances (native when loaded) equal a float64 loop over the converted rows, bit for bit', () => {
     const n = 40, d = 3072, m = 3;
     const pixels = pixelRows(n, d, 44);
-    const unit = asUnit(pixels);
-    const queries = asUnit(pixelRows(m, d, 45));
+    const unit = pixelLevels(pixels);
+    const queries = pixelLevels(pixelRows(m, d, 45));
     queries[5] = 0.123456789; // not a pixel level
     const rows = Int32Array.from([39, 0, 7, 3, 3, 17, 22, 1, 2, 5, 6, 8, 9, 10, 11, 12, 13, 30]);
     for (const ref of [pixels, unit]) {

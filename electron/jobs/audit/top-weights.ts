@@ -25,7 +25,7 @@ import { loadSplit, parseDatasetRef } from '../../workspace/datasets';
 import type { RunManifest } from '../../workspace/runs';
 import { runKinds } from '../../contract/run-kinds';
 import type { JobContext } from '../../science/job-context';
-import { createReferenceSet, firstNeighbourIndices, gatherUnitRows, nearestNeighbours, type NeighbourResult, type ReferenceSet } from '../../science/neighbours';
+import { createReferenceSet, firstNeighbourIndices, gatherUnitRows, nearestNeighbours, takeRows, type NeighbourResult, type ReferenceSet } from '../../science/neighbours';
 import { ouCoefficients } from '../../science/scores/empirical/types';
 
 export interface SampleTopWeights {
@@ -161,13 +161,12 @@ export async function topWeightsBySearch(
     ctx?.throwIfCancelled();
     const cand = await search(rows, K);
     searches.push(K);
-    const sub = new Uint8Array(rows.length * d);
-    rows.forEach((r, i) => sub.set(samples.subarray(r * d, (r + 1) * d), i * d));
-    const got = exactTopWeights(sub, train, d, rows.length, used, cand, K, delta, k);
+    const got = exactTopWeights(takeRows(samples, d, rows), train, d, rows.length, used, cand, K, delta, k);
+    const undecided = new Set(got.undecided);
     const still: number[] = [];
     rows.forEach((r, i) => {
       bounds[r] = got.bounds[i]!;
-      if (got.undecided.includes(i)) still.push(r);
+      if (undecided.has(i)) still.push(r);
       else {
         indices.set(got.indices.subarray(i * k, (i + 1) * k), r * k);
         weights.set(got.weights.subarray(i * k, (i + 1) * k), r * k);
@@ -270,9 +269,10 @@ export async function sampleTopWeights(
     own?.dispose();
   }
   const { indices, weights, undecided } = exact;
+  const left = new Set(undecided);
   let maxBound = 0;
   exact.bounds.forEach((b, i) => {
-    if (!undecided.includes(i)) maxBound = Math.max(maxBound, b);
+    if (!left.has(i)) maxBound = Math.max(maxBound, b);
   });
   const method: TopWeightsMethod = { exactRows: count - undecided.length, maxBound, searches: exact.searches, tfjsRows: undecided.length };
   ctx?.progress(undecided.length ? 0.5 : 1, 'softmax weights of the empirical score');
@@ -284,11 +284,8 @@ export async function sampleTopWeights(
   try {
     for (let first = 0; first < undecided.length; first += BATCH) {
       const rows = undecided.slice(first, first + BATCH);
-      const x = new Float32Array(rows.length * d);
-      rows.forEach((r, i) => {
-        // the same float32 roundings as bytesToMinus1To1 and then * shrink
-        for (let c = 0; c < d; c++) x[i * d + c] = Math.fround(pixels[r * d + c]! / 127.5 - 1) * shrink;
-      });
+      const x = bytesToMinus1To1(takeRows(pixels, d, rows));
+      for (let i = 0; i < x.length; i++) x[i] = x[i]! * shrink;
       const xt = tf.tensor2d(x, [rows.length, d]);
       try {
         const top = score.topWeights(params.delta, xt, kk);

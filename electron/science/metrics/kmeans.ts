@@ -8,7 +8,7 @@
  * model is bit for bit the one of the JS loops below, which remain the fallback).
  */
 import { loadNativeKernels, type NativeKernels } from '../native/kernels';
-import { unitLevels } from '../neighbours/scale';
+import { gatherUnitRows, unitLevels, unitRowsAsFloat32 } from '../neighbours/scale';
 import { metricRandom, metricStreams } from './random';
 
 /** Rows k-means reads: float32, or uint8 pixels (read as v/255 rounded to float32). */
@@ -20,16 +20,6 @@ export interface KMeansNativeOption {
   native?: boolean;
 }
 
-
-/** Rows `rows` of uint8 pixels [*, d] as float32 levels [rows.length, d] (the JS path's input). */
-function levelRows(pixels: Uint8Array, d: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let i = 0; i < rows.length; i++) {
-    const from = rows[i]! * d;
-    for (let j = 0; j < d; j++) out[i * d + j] = unitLevels[pixels[from + j]!]!;
-  }
-  return out;
-}
 
 type KMeansKernels = Required<Pick<NativeKernels, 'centreDistances' | 'centreSums'>> & Pick<NativeKernels, 'hardwareThreads'>;
 
@@ -113,7 +103,7 @@ export function kMeans(
   const native = nativeKMeans(opts);
   // The JS loops read float32 rows: uint8 pixels become their fitted rows' levels (the same values).
   const pixelsInJs = !native && data instanceof Uint8Array;
-  const src: KMeansRows = pixelsInJs ? levelRows(data, d, fitRows) : data;
+  const src: KMeansRows = pixelsInJs ? gatherUnitRows(data, d, fitRows) : data;
   const rows: ArrayLike<number> = pixelsInJs ? Int32Array.from({ length: count }, (_, i) => i) : fitRows;
   const nativeRows = native ? (rows instanceof Int32Array ? rows : Int32Array.from(rows)) : undefined;
   const choice = native ? { threads: native.hardwareThreads, portable: false } : undefined;
@@ -219,7 +209,7 @@ export function assignCells(points: KMeansRows, m: number, model: KMeansModel, o
     for (let i = 0; i < m; i++) out[i] = nearestOf(distances, i, k).cell;
     return out;
   }
-  const x = points instanceof Uint8Array ? levelRows(points, d, Int32Array.from({ length: m }, (_, i) => i)) : points;
+  const x = unitRowsAsFloat32(points, m, d);
   for (let i = 0; i < m; i++) out[i] = nearestCentre(x, i, centroids, k, d).cell;
   return out;
 }

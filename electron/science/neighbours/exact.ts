@@ -55,8 +55,18 @@ function squaredDistanceToPixels(a: Float32Array, ai: number, b: Uint8Array, bi:
   return s;
 }
 
-/** ||row||^2 of every row of [n, d] data, in float64 (uint8 rows through unitLevels). */
-export function squaredNorms(data: UnitRows, n: number, d: number): Float64Array {
+/**
+ * ||row||^2 of every row of [n, d] data, in float64 (uint8 rows through unitLevels), each row summed
+ * in order; on the native kernels when loaded (the same sums: bit-identical), unless
+ * `opts.native` is false (tests of the JS loops).
+ */
+export function squaredNorms(data: UnitRows, n: number, d: number, opts: { native?: boolean } = {}): Float64Array {
+  const native = opts.native === false ? undefined : loadNativeKernels()?.squaredNorms;
+  if (native) {
+    const out = new Float64Array(n);
+    native(data, n, d, out);
+    return out;
+  }
   if (data instanceof Uint8Array) return pixelSquaredNorms(data, n, d);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {

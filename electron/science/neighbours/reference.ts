@@ -4,7 +4,6 @@
  * matMul(Q, Y, false, true). Squared row norms are kept in float64 on the CPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadNativeKernels } from '../native/kernels';
 import { squaredNorms } from './exact';
 import { pixelRowsToUnit } from './scale';
 import type { ExactReference, NeighbourKernel, ReferenceSet, UnitRows } from './types';
@@ -19,15 +18,9 @@ export interface ReferenceChunk {
 
 export const defaultChunkSize = 4096;
 
-/**
- * ||y_i||^2 of every row in float64 and their maximum (the completeness bound's scale); on the
- * native kernels when loaded (the same sums in the same order: bit-identical to squaredNorms).
- */
+/** ||y_i||^2 of every row in float64 and their maximum (the completeness bound's scale). */
 export function referenceNorms(data: UnitRows, n: number, d: number): { norms: Float64Array; normMax: number } {
-  const native = loadNativeKernels()?.squaredNorms;
-  let norms: Float64Array;
-  if (native) native(data, n, d, (norms = new Float64Array(n)));
-  else norms = squaredNorms(data, n, d);
+  const norms = squaredNorms(data, n, d);
   let normMax = 0;
   for (const v of norms) normMax = Math.max(normMax, v);
   return { norms, normMax };
